@@ -1,0 +1,72 @@
+"""The one settings object, built once at each entry point from environment variables.
+
+Nothing below an entry point reads ``os.environ``: it receives a :class:`Settings`.
+Every variable is listed in :data:`ENV_VARS` (documented in the README's configuration table).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
+
+__all__ = ["Settings", "SettingsError", "ENV_VARS"]
+
+#: env var name -> (Settings field, help text)
+ENV_VARS: dict[str, tuple[str, str]] = {
+    "KAFKA_BOOTSTRAP_SERVERS": ("kafka_bootstrap_servers",
+                                "Kafka bootstrap list; unset = start/reuse the embedded broker"),
+    "MOTCUA_STATE_DIR": ("state_dir", "where a local run keeps everything (default ./var)"),
+    "MOTCUA_DATABASE_URL": ("database_url",
+                            "SQLAlchemy URL; default SQLite at STATE_DIR/motcua.db"),
+    "MOTCUA_BROKER_PORT": ("broker_port", "port of the embedded broker (default 19092)"),
+    "MOTCUA_TOPIC_PARTITIONS": ("topic_partitions", "partitions per topic created (default 6)"),
+    "MOTCUA_SOURCE": ("event_source", "CloudEvents `source` of events this deployment publishes"),
+}
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    kafka_bootstrap_servers: str | None = None
+    state_dir: Path = Path("var")
+    database_url: str | None = None
+    broker_port: int = 19092
+    topic_partitions: int = 6
+    event_source: str = "urn:motcua:local"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], **overrides: object) -> "Settings":
+        """Build settings from ``env``; keyword ``overrides`` (e.g. CLI flags) win when not None."""
+        values: dict[str, object] = {}
+        for var, (field, _help) in ENV_VARS.items():
+            if env.get(var, "") != "":
+                values[field] = _coerce(cls, field, var, env[var])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "state_dir" in values:
+            values["state_dir"] = Path(values["state_dir"])  # type: ignore[arg-type]
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL in force: ``database_url`` or SQLite under the state directory."""
+        return self.database_url or f"sqlite:///{(self.state_dir / 'motcua.db').resolve()}"
+
+
+def _coerce(cls: type, field: str, var: str, raw: str) -> object:
+    default = {f.name: f.default for f in dataclasses.fields(cls)}[field]
+    if isinstance(default, bool):
+        if raw.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if raw.lower() in {"0", "false", "no", "off"}:
+            return False
+        raise SettingsError(f"{var}={raw!r}: expected true/false")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{var}={raw!r}: expected an integer") from None
+    return raw
