@@ -49,7 +49,10 @@ class DossierAtRisk:
     due_at: dt.datetime
     apology_deadline: dt.datetime
     responsible_agency: AgencyCode
+    responsible_agency_name: ShortText
     procedure_code: ProcedureCode
+    procedure_name: ShortText
+    received_at: dt.datetime
 
 
 @_frozen
@@ -65,7 +68,10 @@ class DossierOverdue:
     due_version: DueVersion
     due_at: dt.datetime
     responsible_agency: AgencyCode
+    responsible_agency_name: ShortText
     procedure_code: ProcedureCode
+    procedure_name: ShortText
+    received_at: dt.datetime
     step: Annotated[int, Rule(minimum=1)] | None = None
 
 
