@@ -65,6 +65,11 @@ class KafkaRecord(NamedTuple):
 
 
 def natural_key(data: Any) -> str:
+    """The subject / Kafka key of an event's data (see each topic's ``key`` in schemas.topics)."""
+    if hasattr(data, "window") and hasattr(data, "scope"):
+        return f"{data.scope}:{data.key}:{data.window}"
+    if hasattr(data, "source_offset"):
+        return f"{data.source_topic}/{data.source_partition}/{data.source_offset}"
     for name in ("dossier_code", "procedure_code", "letter_id", "producer"):
         if hasattr(data, name):
             return getattr(data, name)

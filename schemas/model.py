@@ -65,6 +65,17 @@ def _nullable(tp: Any) -> tuple[Any, bool]:
     return tp, False
 
 
+def _unwrap(tp: Any) -> tuple[Any, bool, Rule]:
+    """Base type, nullability and the merged rule of ``Annotated[X | None, outer]`` where X may
+    itself be ``Annotated[..., inner]``; the outer rule's set fields win."""
+    tp, outer = _rule_of(tp)
+    tp, nullable = _nullable(tp)
+    tp, inner = _rule_of(tp)
+    changes = {f.name: getattr(outer, f.name) for f in dataclasses.fields(Rule)
+               if getattr(outer, f.name) != f.default}
+    return tp, nullable, dataclasses.replace(inner, **changes)
+
+
 # ---------------------------------------------------------------- JSON Schema
 
 
@@ -84,10 +95,7 @@ def json_schema(cls: type) -> dict[str, Any]:
 
 
 def _schema_of(tp: Any) -> dict[str, Any]:
-    tp, rule = _rule_of(tp)
-    tp, nullable = _nullable(tp)
-    tp, inner_rule = _rule_of(tp)
-    rule = rule if rule != Rule() else inner_rule
+    tp, nullable, rule = _unwrap(tp)
     schema = _base_schema(tp)
     for key, value in (("pattern", rule.pattern), ("minLength", rule.min_length),
                        ("maxLength", rule.max_length), ("minimum", rule.minimum),
@@ -167,10 +175,7 @@ def _decoder_for(cls: type) -> JsonDecoder:
 
 
 def _field_decoder(tp: Any) -> JsonDecoder:
-    tp, rule = _rule_of(tp)
-    tp, nullable = _nullable(tp)
-    tp, inner_rule = _rule_of(tp)
-    rule = rule if rule != Rule() else inner_rule
+    tp, nullable, rule = _unwrap(tp)
     base = _checked(_base_decoder(tp), rule)
     if not nullable:
         return base
@@ -193,7 +198,9 @@ def _checked(decoder: JsonDecoder, rule: Rule) -> JsonDecoder:
 
 def _rule_checks(rule: Rule) -> list[Callable[[Any], None]]:
     checks: list[Callable[[Any], None]] = []
-    if rule.pattern:
+    if rule.dossier_code:  # includes the pattern, with a message a person can act on
+        checks.append(_check_dossier_code)
+    elif rule.pattern:
         regex = re.compile(rule.pattern)
         checks.append(lambda v: regex.match(v) or _fail(f"must match {rule.pattern}"))
     if rule.min_length is not None:
@@ -206,8 +213,6 @@ def _rule_checks(rule: Rule) -> list[Callable[[Any], None]]:
         checks.append(lambda v: v >= rule.minimum or _fail(f"must be >= {rule.minimum}"))
     if rule.maximum is not None:
         checks.append(lambda v: v <= rule.maximum or _fail(f"must be <= {rule.maximum}"))
-    if rule.dossier_code:
-        checks.append(_check_dossier_code)
     return checks
 
 

@@ -35,7 +35,7 @@ METRICS = Topic(
 LETTERS = Topic("apology-letters", "Apology letters drafted by the letter sink.", key="dossier code")
 DEAD_LETTERS = Topic(
     "dead-letters", "Records the pipeline could not apply, with reason and origin.",
-    key="the original record's key")
+    key="{source topic}/{partition}/{offset} of the original record")
 DEADLINE_TICKS = Topic(
     "deadline-ticks", "Internal: deadline timer output applied by the flagging agent.",
     key="dossier code", internal=True)

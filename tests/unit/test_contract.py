@@ -1,0 +1,121 @@
+"""The event contract: schemas valid, files current, models round-trip, AsyncAPI references resolve."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from schemas import cloudevents as ce
+from schemas import generate, model, registry, topics
+from tests.samples import sample_events
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "events"
+EVENTS = {e.type: e for e in sample_events()}
+
+
+def _schema(et: registry.EventType) -> dict:
+    return json.loads((generate.JSON_DIR / et.schema_file).read_text())
+
+
+def test_generated_files_are_current():
+    assert generate.main(["--check"]) == 0, "run `python -m schemas.generate`"
+
+
+def test_every_type_has_a_sample_and_a_fixture():
+    assert set(EVENTS) == {et.type for et in registry.EVENT_TYPES}
+    assert {p.stem for p in FIXTURES.glob("*.json")} == set(EVENTS)
+
+
+@pytest.mark.parametrize("et", registry.EVENT_TYPES, ids=lambda et: et.type)
+def test_schema_is_valid_closed_draft_2020_12(et):
+    schema = _schema(et)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"].rsplit("/", 1)[-1] == et.schema_file
+    _assert_closed(schema)
+
+
+def _assert_closed(node: object) -> None:
+    if isinstance(node, dict):
+        if node.get("type") == "object" and "properties" in node:
+            assert node.get("additionalProperties") is False
+        for value in node.values():
+            _assert_closed(value)
+    elif isinstance(node, list):
+        for value in node:
+            _assert_closed(value)
+
+
+@pytest.mark.parametrize("et", registry.EVENT_TYPES, ids=lambda et: et.type)
+def test_golden_fixture_round_trips_and_validates(et):
+    fixture = json.loads((FIXTURES / f"{et.type}.json").read_text())
+    event = ce.from_json(fixture)
+    assert event == EVENTS[et.type]
+    assert ce.to_json(event) == fixture
+    jsonschema.Draft202012Validator(_schema(et)).validate(fixture["data"])
+
+
+@pytest.mark.parametrize("et", registry.EVENT_TYPES, ids=lambda et: et.type)
+def test_binary_mode_record_round_trips(et):
+    event = EVENTS[et.type]
+    record = ce.to_record(event)
+    headers = dict(record.headers)
+    assert headers["ce_type"] == et.type.encode() and headers["ce_specversion"] == b"1.0"
+    assert headers["ce_dataschema"].decode().endswith("/" + et.schema_file)
+    assert headers["content-type"] == b"application/json"
+    assert record.key == event.subject.encode() == headers["ce_subject"]
+    assert ce.from_record(*record) == event
+
+
+@pytest.mark.parametrize("et", registry.EVENT_TYPES, ids=lambda et: et.type)
+def test_optional_fields_default_to_none_or_a_value(et):
+    hints = typing.get_type_hints(et.model, include_extras=True)
+    for f in dataclasses.fields(et.model):
+        nullable = type(None) in typing.get_args(typing.get_args(hints[f.name])[0] if
+                                                 typing.get_origin(hints[f.name]) is typing.Annotated
+                                                 else hints[f.name])
+        if nullable:
+            assert f.default is None, f"{et.type}.{f.name} is nullable and must default to None"
+
+
+def test_asyncapi_channels_and_messages_resolve():
+    doc = yaml.safe_load(generate.ASYNCAPI.read_text())
+    assert doc["asyncapi"].startswith("3.")
+    addresses = {ch["address"] for ch in doc["channels"].values()}
+    assert addresses == {t.name for t in topics.ALL_TOPICS}
+    messages = doc["components"]["messages"]
+    assert {m["name"] for m in messages.values()} == {et.type for et in registry.EVENT_TYPES}
+    for m in messages.values():
+        ref = m["payload"]["$ref"]
+        assert (generate.ASYNCAPI.parent / ref).is_file(), ref
+    for ch in doc["channels"].values():
+        for ref in ch["messages"].values():
+            assert ref["$ref"].split("/")[-1] in messages
+        kafka = ch["bindings"]["kafka"]
+        assert kafka["partitions"] >= 1 and kafka["topicConfiguration"]["cleanup.policy"]
+    for op in doc["operations"].values():
+        channel = op["channel"]["$ref"].split("/")[-1]
+        assert channel in doc["channels"]
+        for ref in op["messages"]:
+            assert ref["$ref"].split("/")[-1] in doc["channels"][channel]["messages"]
+
+
+def test_event_requires_aware_time():
+    import datetime as dt
+    with pytest.raises(ValueError, match="time"):
+        ce.Event.new(EVENTS["dossier.resolved"].data, time=dt.datetime(2025, 1, 1), source="x")
+
+
+def test_schema_derivation_matches_decoder_on_samples():
+    """Every sample validates against its schema with jsonschema and decodes with our decoder."""
+    for et in registry.EVENT_TYPES:
+        data = model.encode(EVENTS[et.type].data)
+        jsonschema.Draft202012Validator(_schema(et)).validate(data)
+        assert model.decode(et.model, data) == EVENTS[et.type].data
