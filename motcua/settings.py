@@ -28,6 +28,16 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "KAFKA_SASL_USERNAME": ("kafka_sasl_username", "SASL user"),
     "KAFKA_SASL_PASSWORD": ("kafka_sasl_password", "SASL password (secret: use an env file)"),
     "KAFKA_SSL_CAFILE": ("kafka_ssl_cafile", "CA bundle that signed the brokers' certificates"),
+    "MOTCUA_APOLOGY_EXTENSION_DAYS": ("apology_extension_days",
+                                      "working days an apology letter proposes after the due (default 5)"),
+    "MOTCUA_LETTER_PLACE": ("letter_place", "place name printed on letters (default Quảng Nam)"),
+    "MOTCUA_LETTER_AUTHORITY": ("letter_authority",
+                                "cơ quan chủ quản printed above the agency (default UBND TỈNH QUẢNG NAM)"),
+    "MOTCUA_SMTP_HOST": ("smtp_host", "SMTP server for e-mailed letters; unset = e-mail not sent"),
+    "MOTCUA_SMTP_PORT": ("smtp_port", "SMTP port (default 25)"),
+    "MOTCUA_SMTP_FROM": ("smtp_from", "sender address of e-mailed letters"),
+    "MOTCUA_WEBHOOK_URL": ("webhook_url", "SMS/Zalo gateway webhook; unset = not sent"),
+    "MOTCUA_WEBHOOK_SECRET": ("webhook_secret", "HMAC-SHA256 key signing webhook bodies (secret)"),
 }
 
 
@@ -48,6 +58,14 @@ class Settings:
     kafka_sasl_username: str | None = None
     kafka_sasl_password: str | None = dataclasses.field(default=None, repr=False)
     kafka_ssl_cafile: str | None = None
+    apology_extension_days: int = 5
+    letter_place: str = "Quảng Nam"
+    letter_authority: str = "UBND TỈNH QUẢNG NAM"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "motcua@localhost"
+    webhook_url: str | None = None
+    webhook_secret: str | None = dataclasses.field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: object) -> "Settings":
@@ -68,16 +86,35 @@ class Settings:
 
 
 def _coerce(cls: type, field: str, var: str, raw: str) -> object:
-    default = {f.name: f.default for f in dataclasses.fields(cls)}[field]
-    if isinstance(default, bool):
+    """Convert ``raw`` to the field's annotated type (``int``, ``float``, ``bool`` or text)."""
+    hint = str(cls.__annotations__[field])
+    if hint.startswith("bool"):
         if raw.lower() in {"1", "true", "yes", "on"}:
             return True
         if raw.lower() in {"0", "false", "no", "off"}:
             return False
         raise SettingsError(f"{var}={raw!r}: expected true/false")
-    if isinstance(default, int):
-        try:
-            return int(raw)
-        except ValueError:
-            raise SettingsError(f"{var}={raw!r}: expected an integer") from None
+    for name, convert, what in (("int", int, "an integer"), ("float", float, "a number")):
+        if hint.split(" |")[0] == name:
+            try:
+                return convert(raw)
+            except ValueError:
+                raise SettingsError(f"{var}={raw!r}: expected {what}") from None
     return raw
+
+
+def markdown_table() -> str:
+    """The README's configuration table, generated from :data:`ENV_VARS`."""
+    rows = ["| Variable | Meaning |", "|---|---|"]
+    rows += [f"| `{var}` | {text} |" for var, (_field, text) in ENV_VARS.items()]
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":  # python -m motcua.settings README.md — refresh the table in place
+    import re
+    import sys
+
+    path = Path(sys.argv[1])
+    text = path.read_text()
+    block = f"<!-- env:start -->\n{markdown_table()}\n<!-- env:end -->"
+    path.write_text(re.sub(r"<!-- env:start -->.*?<!-- env:end -->", lambda _: block, text, flags=re.S))
