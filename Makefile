@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+SYSDEPS := $(VENV)/.system-packages
 
 .PHONY: run test unit integration e2e install clean
 
@@ -14,12 +15,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(SYSDEPS): scripts/install-system-packages | $(BIN)/python
+	scripts/install-system-packages
+	touch $(SYSDEPS)
+
+install: $(STAMP) $(SYSDEPS)
 
 run: $(STAMP)
 	$(BIN)/motcua up
 
-test: $(STAMP)
+test: $(STAMP) $(SYSDEPS)
 	$(BIN)/python -m pytest -q
 
 unit: $(STAMP)
