@@ -50,7 +50,7 @@ class Row:
         return value
 
     def fail(self, field: str | None, problem: str) -> None:
-        raise DataFileError(self.path.name, self.line, field, problem)
+        raise DataFileError(self.path, self.line, field, problem)
 
 
 def read_rows(path: Path, columns: tuple[str, ...]) -> Iterator[Row]:
@@ -58,15 +58,15 @@ def read_rows(path: Path, columns: tuple[str, ...]) -> Iterator[Row]:
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
-        raise DataFileError(path.name, 0, None, f"cannot be read: {exc.strerror}") from None
+        raise DataFileError(path, 0, None, f"cannot be read: {exc.strerror}") from None
     with handle:
         reader = csv.DictReader(handle)
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:
-            raise DataFileError(path.name, 1, missing[0], "column missing from the header")
+            raise DataFileError(path, 1, missing[0], "column missing from the header")
         for values in reader:
             if any((v or "").strip() for v in values.values() if isinstance(v, str)):
                 if None in values:
-                    raise DataFileError(path.name, reader.line_num, None,
+                    raise DataFileError(path, reader.line_num, None,
                                         "has more fields than the header")
                 yield Row(path, reader.line_num, values)

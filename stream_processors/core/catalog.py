@@ -1,0 +1,127 @@
+"""The procedure catalog (danh mục TTHC) of the simulated Quảng Nam province (code H47).
+
+Two data files, loaded and validated once at start (a bad row raises
+:class:`~stream_processors.core.exceptions.DataFileError` naming file, line and field):
+
+* ``data/agencies.csv`` — ``code,name,name_en``; code in the QCVN 102 style ``000.00.15.H47``.
+* ``data/procedures.csv`` — one row per procedure: ``code`` (mã TTHC ``d.dddddd`` with an optional
+  local suffix ``.Hnn``), ``name``, ``field`` (lĩnh vực), ``agency_code``, ``duration`` + ``unit``
+  (statutory), ``four_step`` (yes/no: decided at the centre, quy trình 4 bước / tại chỗ),
+  ``cutoff`` (HH:MM or empty), ``pauses_on_financial_obligation`` (yes/no, empty = rule-set
+  default), ``chain`` (liên thông steps, empty if none) and the public-disclosure fields
+  ``applicant, method, components, fees, legal_basis, result`` (lists separated by ``;``).
+  Chain format: ``AGENCY=AMOUNT UNIT`` steps joined by ``>``, e.g.
+  ``000.00.16.H47=12 working_days > 000.00.40.H47=5 working_days``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+
+from stream_processors.core.datafile import DATA_DIR
+from stream_processors.core.durations import Duration
+from stream_processors.core.exceptions import UnknownProcedureError
+from stream_processors.core.rules import RuleSet
+
+__all__ = ["Agency", "ChainStep", "Disclosure", "Procedure", "Catalog", "load_catalog",
+           "DEFAULT_PROCEDURES", "DEFAULT_AGENCIES", "DISCLOSURE_FIELDS"]
+
+DEFAULT_PROCEDURES = DATA_DIR / "procedures.csv"
+DEFAULT_AGENCIES = DATA_DIR / "agencies.csv"
+DISCLOSURE_FIELDS = ("applicant", "method", "components", "fees", "legal_basis", "result")
+
+
+@dataclass(frozen=True)
+class Agency:
+    code: str  # mã định danh điện tử (QCVN 102:2016/BTTTT style)
+    name: str  # Vietnamese name
+    name_en: str  # short English name
+
+
+@dataclass(frozen=True)
+class ChainStep:
+    """One agency of a liên thông chain and its allowance (the Phiếu kiểm soát sub-deadline)."""
+    agency: Agency
+    allowance: Duration
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """Public-disclosure fields (công khai TTHC). Empty text / tuple = not disclosed."""
+    applicant: str = ""
+    method: str = ""
+    components: tuple[str, ...] = ()
+    fees: tuple[str, ...] = ()
+    legal_basis: tuple[str, ...] = ()
+    result: str = ""
+
+    def missing(self) -> tuple[str, ...]:
+        """Names of the fields left empty (for the 766 'full components' indicator)."""
+        return tuple(name for name in DISCLOSURE_FIELDS if not getattr(self, name))
+
+
+@dataclass(frozen=True)
+class Procedure:
+    code: str  # mã TTHC
+    name: str
+    field: str  # lĩnh vực
+    agency: Agency  # lead agency (cơ quan giải quyết)
+    duration: Duration  # statutory thời hạn giải quyết
+    four_step: bool
+    cutoff: time | None
+    pauses_on_financial_obligation: bool | None  # None = follow the rule set
+    chain: tuple[ChainStep, ...]
+    disclosure: Disclosure
+
+    @property
+    def is_lien_thong(self) -> bool:
+        return bool(self.chain)
+
+    def pauses_for_financial_obligation(self, rules: RuleSet) -> bool:
+        """Whether status 6 pauses the clock: the procedure's flag, else the rule default."""
+        if self.pauses_on_financial_obligation is None:
+            return rules.financial_obligation_pauses_by_default
+        return self.pauses_on_financial_obligation
+
+
+class Catalog:
+    """Read-only lookups over validated procedures and agencies."""
+
+    def __init__(self, procedures: Mapping[str, Procedure], agencies: Mapping[str, Agency]) -> None:
+        self._procedures, self._agencies = dict(procedures), dict(agencies)
+
+    def procedure(self, code: str) -> Procedure:
+        try:
+            return self._procedures[code]
+        except KeyError:
+            raise UnknownProcedureError(f"procedure code {code!r} is not in the catalog") from None
+
+    def agency(self, code: str) -> Agency:
+        try:
+            return self._agencies[code]
+        except KeyError:
+            raise UnknownProcedureError(f"agency code {code!r} is not in the catalog") from None
+
+    def by_agency(self, code: str) -> list[Procedure]:
+        return [p for p in self._procedures.values() if p.agency.code == code]
+
+    @property
+    def agencies(self) -> list[Agency]:
+        return list(self._agencies.values())
+
+    def __iter__(self) -> Iterator[Procedure]:
+        return iter(self._procedures.values())
+
+    def __len__(self) -> int:
+        return len(self._procedures)
+
+
+def load_catalog(procedures: Path = DEFAULT_PROCEDURES, agencies: Path = DEFAULT_AGENCIES) -> Catalog:
+    """Load and validate both files (defaults: the shipped Quảng Nam catalog)."""
+    from stream_processors.core.catalog_loader import read_agencies, read_procedures
+
+    agency_map = read_agencies(Path(agencies))
+    return Catalog(read_procedures(Path(procedures), agency_map), agency_map)

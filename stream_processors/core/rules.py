@@ -1,0 +1,78 @@
+"""Rule versions by effective date. A dossier keeps the version in force when it was received.
+
+* ``nd61-2018`` — Decree 61/2018/NĐ-CP (as amended by Decree 107/2021/NĐ-CP) with Circular
+  01/2018/TT-VPCP; in force 2018-06-21 to 2025-06-30.
+* ``nd118-2025`` — Decree 118/2025/NĐ-CP (amended by Decree 367/2025/NĐ-CP); from 2025-07-01.
+
+Only the *configurable differences* live here, as data. The values are the project's reading of
+domain.md; several are UNVERIFIED there (the 118/2025 form name, financial-obligation pauses) and
+are meant to be edited, not trusted. The receipt moment is compared as a Vietnam calendar date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from stream_processors.core.exceptions import UnknownRuleVersionError
+from stream_processors.core.vntime import to_vn
+
+__all__ = ["RuleSet", "DECREE_61_2018", "DECREE_118_2025", "RULE_SETS", "rules_for",
+           "rules_by_version"]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules a dossier clock follows. ``version`` is stable and stored with each dossier."""
+    version: str
+    legal_basis: str
+    effective_from: date
+    effective_until: date | None  # last day in force, inclusive; None = still in force
+    apology_form: str
+    apology_lead_working_days: int = 1  # letter due this many working days before the due moment
+    max_reschedules: int = 1  # "không quá một lần"
+    supplement_requests_late_above: int = 1  # Decision 766: more requests than this ⇒ quá hạn
+    financial_obligation_pauses_by_default: bool = False  # sector law decides; catalog may override
+
+    def in_force_on(self, day: date) -> bool:
+        return self.effective_from <= day and (self.effective_until is None
+                                               or day <= self.effective_until)
+
+
+DECREE_61_2018 = RuleSet(
+    version="nd61-2018",
+    legal_basis="Nghị định 61/2018/NĐ-CP (sửa đổi bởi Nghị định 107/2021/NĐ-CP); "
+                "Thông tư 01/2018/TT-VPCP",
+    effective_from=date(2018, 6, 21),
+    effective_until=date(2025, 6, 30),
+    apology_form="Mẫu 04 — Phiếu xin lỗi và hẹn lại ngày trả kết quả (Thông tư 01/2018/TT-VPCP)",
+)
+
+DECREE_118_2025 = RuleSet(
+    version="nd118-2025",
+    legal_basis="Nghị định 118/2025/NĐ-CP (sửa đổi bởi Nghị định 367/2025/NĐ-CP)",
+    effective_from=date(2025, 7, 1),
+    effective_until=None,
+    apology_form="Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết",
+)
+
+RULE_SETS: tuple[RuleSet, ...] = (DECREE_61_2018, DECREE_118_2025)
+
+
+def rules_for(received_at: datetime) -> RuleSet:
+    """The rule set in force on the Vietnam date of ``received_at`` (aware datetime)."""
+    day = to_vn(received_at, "received_at").date()
+    for rules in RULE_SETS:
+        if rules.in_force_on(day):
+            return rules
+    raise UnknownRuleVersionError(
+        f"received_at {day} is before any rule set (earliest {RULE_SETS[0].effective_from})")
+
+
+def rules_by_version(version: str) -> RuleSet:
+    """The rule set whose ``version`` string is ``version``."""
+    for rules in RULE_SETS:
+        if rules.version == version:
+            return rules
+    known = ", ".join(r.version for r in RULE_SETS)
+    raise UnknownRuleVersionError(f"rule_version {version!r} is unknown (known: {known})")
