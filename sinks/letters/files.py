@@ -1,0 +1,68 @@
+"""Letter files under ``STATE_DIR/letters/``: ``{dossier code}-v{due version}.html`` and ``.pdf``.
+
+Names are built only from validated dossier codes (:func:`~sinks.letters.content.letter_id`) and
+every path is checked to resolve inside the directory, so no input can steer a file elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sinks.letters.content import DEFAULT_REASON, LetterContent, letter_id, safe_file_stem
+from sinks.letters.render import render_html, render_pdf
+from stream_processors.core.vntime import to_vn
+
+__all__ = ["LetterFiles", "content_of"]
+
+
+def content_of(letter: dict[str, Any], dossier: Any, *, authority: str, place: str) -> LetterContent:
+    """The printed values of ``letter`` (a ``letters`` row as a dict) for ``dossier``."""
+    applicant = dossier.applicant
+    issued = letter.get("issued_at")
+    return LetterContent(
+        letter_id=letter["letter_id"], dossier_code=letter["dossier_code"],
+        rule_version=letter["rule_version"], draft=issued is None, authority=authority,
+        agency_name=letter["causing_agency_name"], number=letter.get("letter_number") or "……/PXL",
+        place=place, dated=to_vn(issued or letter["drafted_at"], "dated").date(),
+        applicant_name=applicant["name"], applicant_address=applicant.get("address"),
+        applicant_phone=applicant.get("phone"), received_at=dossier.received_at,
+        receiving_unit=f"Bộ phận Một cửa ({dossier.receiving_agency})",
+        procedure_name=dossier.procedure_name, original_appointment=letter["due_at"],
+        reason=letter.get("reason") or DEFAULT_REASON,
+        new_appointment=letter.get("new_appointment_at") or letter["proposed_appointment_at"])
+
+
+class LetterFiles:
+    def __init__(self, directory: Path, *, authority: str = "UBND TỈNH QUẢNG NAM",
+                 place: str = "Quảng Nam") -> None:
+        self.directory = Path(directory)
+        self.authority, self.place = authority, place
+
+    @staticmethod
+    def letter_id(dossier_code: str, due_version: int) -> str:
+        return letter_id(dossier_code, due_version)
+
+    def path(self, letter_id: str, suffix: str) -> Path:
+        """The file of ``letter_id``; ValueError if it would leave the letters directory."""
+        root = self.directory.resolve()
+        path = (root / f"{safe_file_stem(letter_id)}.{suffix}").resolve()
+        if path.parent != root:
+            raise ValueError(f"{letter_id!r} does not name a file inside {root}")
+        return path
+
+    def write(self, letter: dict[str, Any], dossier: Any) -> tuple[Path, Path]:
+        content = content_of(letter, dossier, authority=self.authority, place=self.place)
+        html_path = self.path(letter["letter_id"], "html")
+        pdf_path = self.path(letter["letter_id"], "pdf")
+        _atomic_write(html_path, render_html(content).encode())
+        _atomic_write(pdf_path, render_pdf(content))
+        return html_path, pdf_path
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

@@ -1,0 +1,73 @@
+"""The apology letter's lifecycle and delivery plan: pure decisions, no I/O.
+
+States::
+
+    drafted ──ApologyIssued (time ≤ apology deadline)──▶ issued_on_time
+       │    ──ApologyIssued (later, or no deadline known)──▶ issued_late
+       └──DossierOverdue(scope=dossier, same due version)──▶ missed ──ApologyIssued──▶ issued_late
+
+``issued_*`` are final: a replayed or second ApologyIssued changes nothing. A flag for an
+already issued letter changes nothing. The proposed new appointment is the deadline engine's
+due moment of ``extension_days`` working days counted from the current due moment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from stream_processors.core.calendar import WorkingCalendar
+from stream_processors.core.durations import Duration, DurationUnit, due_from_start
+from stream_processors.core.office_hours import DEFAULT_HOURS, OfficeHours
+
+__all__ = ["LetterState", "after_issue", "after_overdue", "issued_state", "proposed_appointment",
+           "delivery_channels", "ISSUED"]
+
+
+class LetterState(enum.StrEnum):
+    DRAFTED = "drafted"
+    ISSUED_ON_TIME = "issued_on_time"
+    ISSUED_LATE = "issued_late"
+    MISSED = "missed"
+
+
+ISSUED = frozenset({LetterState.ISSUED_ON_TIME, LetterState.ISSUED_LATE})
+
+
+def issued_state(issued_at: dt.datetime, apology_deadline: dt.datetime | None) -> LetterState:
+    """On time iff issued no later than the apology deadline (to the second, tz-aware)."""
+    if apology_deadline is not None and issued_at <= apology_deadline:
+        return LetterState.ISSUED_ON_TIME
+    return LetterState.ISSUED_LATE
+
+
+def after_issue(state: LetterState, issued_at: dt.datetime,
+                apology_deadline: dt.datetime | None) -> LetterState:
+    if state in ISSUED:
+        return state
+    if state is LetterState.MISSED:
+        return LetterState.ISSUED_LATE
+    return issued_state(issued_at, apology_deadline)
+
+
+def after_overdue(state: LetterState) -> LetterState:
+    return LetterState.MISSED if state is LetterState.DRAFTED else state
+
+
+def proposed_appointment(due_at: dt.datetime, extension_days: int, calendar: WorkingCalendar,
+                         hours: OfficeHours = DEFAULT_HOURS) -> dt.datetime:
+    """The new appointment a letter proposes: ``extension_days`` working days after ``due_at``."""
+    return due_from_start(due_at, Duration(extension_days, DurationUnit.WORKING_DAYS), calendar, hours)
+
+
+def delivery_channels(channel: str, email: str | None, phone: str | None) -> tuple[str, ...]:
+    """How the issued letter reaches the applicant, by the channel of filing.
+
+    Online filings: ``email`` (with the PDF) when an address is known and ``webhook`` (the SMS/Zalo
+    gateway) when a phone is known. In-person and postal filings: ``paper`` (the print queue).
+    An online filing with neither contact falls back to paper, so no letter goes nowhere.
+    """
+    if channel != "online":
+        return ("paper",)
+    out = tuple(c for c, have in (("email", email), ("webhook", phone)) if have)
+    return out or ("paper",)
