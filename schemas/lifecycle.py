@@ -101,9 +101,14 @@ class SupplementRequested:
 
 @_frozen
 class SupplementReceived:
-    """The requested documents arrived; the clock resumes and the due moment moves back."""
+    """The requested documents arrived; the clock resumes and the due moment moves back.
+
+    ``appointment_at`` is the new return date the one-stop system printed, if it reported one
+    (DVCQG ``HoSoBoSung.NgayHenTraMoi``); the pipeline still recomputes its own due moment.
+    """
 
     dossier_code: DossierCode
+    appointment_at: dt.datetime | None = None
 
 
 @_frozen

@@ -1,0 +1,273 @@
+"""The province simulator: a deterministic stream of lifecycle events and heartbeats.
+
+Given a seed, a start moment and the catalog, :class:`Simulator` yields events in event-time
+order. Nothing depends on the wall clock: ids are uuid5 of (seed, dossier, n), times come from
+the simulated calendar, each dossier draws from its own ``Random(f"{seed}:{code}")``, so the
+same seed and arguments give byte-identical output. Deadlines come from the deadline engine
+(:mod:`stream_processors.core.clock`), so a dossier planned "late" ends after the due moment
+the stream processors will compute; the department tendencies are in :mod:`producers.workload`.
+
+A heartbeat (``clock.heartbeat``) is emitted at every ``heartbeat_every`` boundary of event time
+once every earlier event has been emitted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import heapq
+import random
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from producers.replay import heartbeat
+from producers.workload import (BEHAVIOUR, CENTER, apology_choice, arrival_times, channel_for,
+                                draw_applicant)
+from schemas import lifecycle as lc
+from schemas.cloudevents import Event
+from schemas.codes import dossier_code
+from schemas.fields import Channel, Duration, DurationUnit, Level
+from stream_processors.core.calendar import WorkingCalendar
+from stream_processors.core.catalog import Catalog, Procedure
+from stream_processors.core.clock import DossierClock, PauseReason, start
+from stream_processors.core.office_hours import add_working_minutes, next_opening, working_minutes_between
+from stream_processors.core.vntime import VN_TZ
+
+__all__ = ["SIM_NAMESPACE", "SimConfig", "Simulator"]
+
+SIM_NAMESPACE = uuid.UUID("3c1a7e0e-6b55-4a8e-bd0b-8f6f0f4f9a11")
+DAY = 480  # working minutes per working day (default office hours)
+_RETURN = {Channel.IN_PERSON: "in_person", Channel.POST: "post", Channel.ONLINE: "electronic"}
+
+
+@dataclasses.dataclass(frozen=True)
+class SimConfig:
+    seed: int
+    start: dt.datetime
+    source: str = "urn:motcua:simulator"
+    per_day: float = 120.0  # dossiers filed per weekday, province-wide
+    heartbeat_every: dt.timedelta = dt.timedelta(minutes=15)
+    producer: str = "simulator"
+
+
+def _duration(p: Procedure) -> Duration:
+    return Duration(float(p.duration.amount), DurationUnit(p.duration.unit.value))
+
+
+class _Dossier:
+    """Plans one dossier's lifecycle: a list of (time, data) in causal order."""
+
+    def __init__(self, sim: "Simulator", code: str, p: Procedure, submitted: dt.datetime,
+                 online: bool) -> None:
+        self.sim, self.code, self.p, self.cal = sim, code, p, sim.calendar
+        self.b = BEHAVIOUR[p.agency.code]
+        self.rng = random.Random(f"{sim.config.seed}:{code}")
+        self.channel = channel_for(self.rng, online)
+        self.submitted = submitted
+        self.out: list[tuple[dt.datetime, Any]] = []
+        self.clock: DossierClock | None = None
+
+    def at(self, moment: dt.datetime, data: Any) -> dt.datetime:
+        self.out.append((moment.replace(second=0, microsecond=0), data))
+        return moment
+
+    def work(self, moment: dt.datetime, minutes: float) -> dt.datetime:
+        return add_working_minutes(moment, max(1, int(minutes)), self.cal)
+
+    def plan(self) -> list[tuple[dt.datetime, Any]]:
+        rng, b = self.rng, self.b
+        self.at(self.submitted, lc.DossierSubmitted(self.code, self.p.code, self.channel,
+                                                    draw_applicant(rng)))
+        received = self.receipt_time()
+        if rng.random() < b.rejection:
+            self.at(received, lc.DossierRejected(self.code, CENTER, "Hồ sơ không đủ điều kiện"))
+            return self.out
+        self.receive(received)
+        last = self.transfer(received)
+        last = self.supplements(last)
+        if rng.random() < b.withdrawal:
+            self.at(self.work(last, rng.uniform(60, 3 * DAY)),
+                    lc.DossierWithdrawn(self.code, "Công dân xin rút hồ sơ"))
+            return self.out
+        last = self.financial(last)
+        self.resolve(last)
+        return self.out
+
+    def receipt_time(self) -> dt.datetime:
+        rng, t = self.rng, self.submitted
+        if self.channel is Channel.ONLINE:
+            return self.work(next_opening(t, self.cal), rng.uniform(5, 240))
+        if self.channel is Channel.POST:
+            return self.work(t, rng.uniform(DAY, 2 * DAY))
+        return t + dt.timedelta(minutes=rng.randint(5, 25))
+
+    def receive(self, at: dt.datetime) -> None:
+        p = self.p
+        self.clock = start(at, p.duration, self.cal, cutoff=p.cutoff)
+        agency = p.agency
+        self.at(at, lc.DossierReceived(
+            dossier_code=self.code, procedure_code=p.code, procedure_name=p.name[:300],
+            field_code=p.field[:64], receiving_agency=CENTER, handling_agency=agency.code,
+            handling_agency_name=agency.name, level=Level.PROVINCE, channel=self.channel,
+            duration=_duration(p), appointment_at=self.clock.due_at, four_step=p.four_step,
+            applicant=draw_applicant(random.Random(f"{self.sim.config.seed}:{self.code}:a")),
+            cutoff=p.cutoff.strftime("%H:%M") if p.cutoff else None,
+            pauses_on_financial_obligation=bool(p.pauses_on_financial_obligation)))
+
+    def transfer(self, received: dt.datetime) -> dt.datetime:
+        """Hand the dossier to the department (or the liên thông chain); four-step stays."""
+        if self.p.four_step:
+            return received
+        steps = self.p.chain or ()
+        t = self.work(received, self.rng.uniform(15, 240))
+        if not steps:
+            self.at(t, lc.DossierTransferred(self.code, CENTER, self.p.agency.code,
+                                             self.p.agency.name, 1, _duration(self.p)))
+            return t
+        previous = CENTER
+        for n, step in enumerate(steps, start=1):
+            allowance = Duration(float(step.allowance.amount),
+                                 DurationUnit(step.allowance.unit.value))
+            self.at(t, lc.DossierTransferred(self.code, previous, step.agency.code,
+                                             step.agency.name, n, allowance))
+            previous = step.agency.code
+            minutes = step.allowance.working_minutes() or DAY
+            t = self.work(t, minutes * self.rng.uniform(0.3, 0.8))
+        return t
+
+    def supplements(self, last: dt.datetime) -> dt.datetime:
+        rng, b = self.rng, self.b
+        if rng.random() >= b.supplement:
+            return last
+        for n in range(2 if rng.random() < b.second_supplement else 1):
+            asked = self.work(last, rng.uniform(60, 3 * DAY))
+            self.at(asked, lc.SupplementRequested(self.code, self.p.agency.code,
+                                                  "Bổ sung giấy tờ còn thiếu",
+                                                  ("Bản sao giấy tờ pháp lý",)))
+            self.clock = self.clock.pause(asked, PauseReason.SUPPLEMENT)
+            last = self.work(asked, rng.uniform(DAY / 2, 5 * DAY))
+            self.clock = self.clock.resume(last, self.cal)
+            self.at(last, lc.SupplementReceived(self.code, self.clock.due_at))
+        return last
+
+    def financial(self, last: dt.datetime) -> dt.datetime:
+        p, rng = self.p, self.rng
+        if not (p.pauses_on_financial_obligation or p.field == "Đất đai") or rng.random() < 0.5:
+            return last
+        asked = self.work(last, rng.uniform(60, DAY))
+        self.at(asked, lc.FinancialObligationRequested(self.code, p.agency.code,
+                                                       "Lệ phí trước bạ, thuế",
+                                                       rng.randrange(5, 500) * 100_000))
+        if p.pauses_on_financial_obligation:
+            self.clock = self.clock.pause(asked, PauseReason.FINANCIAL_OBLIGATION)
+        paid = self.work(asked, rng.uniform(DAY / 4, 3 * DAY))
+        if p.pauses_on_financial_obligation:
+            self.clock = self.clock.resume(paid, self.cal)
+        self.at(paid, lc.FinancialObligationFulfilled(self.code))
+        return paid
+
+    def resolve(self, last: dt.datetime) -> None:
+        rng, b = self.rng, self.b
+        due = self.clock.due_at
+        late = rng.random() < (b.late * (0.5 if self.p.four_step else 1.0))
+        if late:
+            end = self.work(max(due, last), rng.uniform(30, 6 * DAY))
+            self.apology(last, due, end)
+        else:
+            room = working_minutes_between(last, max(due, last), self.cal)
+            end = self.work(last, room * rng.uniform(0.2, 0.97)) if room > 1 else last
+        self.at(end, lc.DossierResolved(self.code, self.p.agency.code))
+        returned = self.work(end, rng.uniform(10, 2 * DAY))
+        self.at(returned, lc.ResultReturned(self.code, _RETURN[self.channel]))
+        if rng.random() < 0.3:
+            self.feedback(returned + dt.timedelta(hours=rng.uniform(1, 72)), late)
+
+    def apology(self, last: dt.datetime, due: dt.datetime, end: dt.datetime) -> None:
+        choice = apology_choice(self.rng, self.b)
+        deadline = self.clock.apology_deadline
+        if choice == "never" or deadline is None:
+            return
+        if choice == "on_time":
+            at = max(last, deadline - dt.timedelta(minutes=self.rng.randint(10, 180)))
+        else:
+            at = self.work(max(deadline, last), self.rng.uniform(30, 2 * DAY))
+        if at >= end:
+            return
+        promised = working_minutes_between(due, end, self.cal) * self.rng.uniform(0.6, 1.4)
+        new_due = self.work(due, promised).replace(second=0, microsecond=0)
+        self.at(at, lc.ApologyIssued(self.code, self.p.agency.code, "Hồ sơ cần xin ý kiến sở ngành",
+                                     due, new_due))
+
+    def feedback(self, at: dt.datetime, late: bool) -> None:
+        weights = (0.1, 0.4, 0.5) if late else (0.5, 0.45, 0.05)
+        mood = self.rng.choices(("rat_hai_long", "hai_long", "khong_hai_long"), weights)[0]
+        complaint = mood == "khong_hai_long" and self.rng.random() < 0.3
+        self.at(at, lc.FeedbackGiven(self.code, mood, complaint))
+
+
+class Simulator:
+    """Yields the province's events in event-time order (see module docstring)."""
+
+    def __init__(self, config: SimConfig, catalog: Catalog, calendar: WorkingCalendar) -> None:
+        if config.start.tzinfo is None:
+            raise ValueError("start must be timezone-aware")
+        self.config, self.catalog, self.calendar = config, catalog, calendar
+        self._by_agency = {a: catalog.by_agency(a) for a in BEHAVIOUR if catalog.by_agency(a)}
+        self._sequence: dict[tuple[str, dt.date], int] = {}
+
+    def events(self, dossiers: int | None = None, until: dt.datetime | None = None
+               ) -> Iterator[Event]:
+        """All events of ``dossiers`` dossiers, or everything before ``until`` (or forever)."""
+        cfg, rng = self.config, random.Random(self.config.seed)
+        heap: list[tuple[dt.datetime, int, Event]] = []
+        start = cfg.start.astimezone(VN_TZ)
+        next_beat, day, made, order, last = start, start.date(), 0, 0, start
+        while dossiers is None or made < dossiers or heap:
+            horizon = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), VN_TZ)
+            if dossiers is None or made < dossiers:
+                for moment, online in arrival_times(rng, day, cfg.per_day, VN_TZ):
+                    if moment < start or (dossiers is not None and made >= dossiers):
+                        continue
+                    for event in self._dossier(rng, moment, online):
+                        heapq.heappush(heap, (event.time, order, event))
+                        order += 1
+                    made += 1
+            else:
+                horizon = heap[0][0] + dt.timedelta(days=1) if heap else horizon
+            while heap and heap[0][0] < horizon:
+                moment, _, event = heapq.heappop(heap)
+                if until is not None and moment >= until:
+                    yield from self._beats(next_beat, until, final=True)
+                    return
+                for beat in self._beats(next_beat, moment):
+                    next_beat = beat.time + cfg.heartbeat_every
+                    yield beat
+                last = moment
+                yield event
+            day += dt.timedelta(days=1)
+            if until is not None and horizon >= until and not heap:
+                yield from self._beats(next_beat, until, final=True)
+                return
+        if last > next_beat - cfg.heartbeat_every:
+            yield heartbeat(cfg.producer, last, cfg.source)  # event time reached the last event
+
+    def _beats(self, next_beat: dt.datetime, upto: dt.datetime, final: bool = False
+               ) -> Iterator[Event]:
+        step = self.config.heartbeat_every
+        while next_beat <= upto and not (final and next_beat == upto):
+            yield heartbeat(self.config.producer, next_beat, self.config.source)
+            next_beat += step
+
+    def _dossier(self, rng: random.Random, submitted: dt.datetime, online: bool) -> list[Event]:
+        agencies = list(self._by_agency)
+        agency = rng.choices(agencies, weights=[BEHAVIOUR[a].weight for a in agencies])[0]
+        procedure = rng.choice(self._by_agency[agency])
+        day = submitted.date()
+        seq = self._sequence.get((agency, day), 0) + 1
+        self._sequence[(agency, day)] = seq
+        code = dossier_code(agency, day, seq)
+        plan = _Dossier(self, code, procedure, submitted, online).plan()
+        return [Event(id=str(uuid.uuid5(SIM_NAMESPACE, f"{self.config.seed}:{code}:{n}")),
+                      source=self.config.source, time=moment, subject=code, data=data)
+                for n, (moment, data) in enumerate(plan)]

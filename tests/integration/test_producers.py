@@ -1,0 +1,146 @@
+"""Done-when of issue 5: nothing accepted while the broker is down is lost, order per dossier holds.
+
+A dedicated embedded broker on a free port stays stopped while 1,000 events are accepted via the
+CLI (``motcua replay``) and the API (``motcua ingest-api``); then it starts, a relay
+(``motcua outbox flush``) is SIGKILLed mid-relay, and a second flush delivers the rest.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from motcua.broker import EmbeddedBroker
+from producers.outbox import Outbox
+from schemas.cloudevents import from_record
+
+pytestmark = pytest.mark.integration
+MOTCUA = [sys.executable, "-m", "motcua"]
+TOKEN = "integration-token-0123456789"
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(condition, timeout: float, what: str):  # noqa: ANN001, ANN201
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def simulated_events(env: dict, tmp: Path, n: int) -> list[dict]:
+    out = tmp / "sim.ndjson"
+    subprocess.run([*MOTCUA, "simulate", "--seed", "5", "--start", "2025-03-03",
+                    "--dossiers", "200", "--output", str(out)], env=env, check=True,
+                   capture_output=True, timeout=120)
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    return [e for e in lines if e["type"] != "clock.heartbeat"][:n]
+
+
+def post(port: int, events: list[dict]) -> dict:
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/v1/events", data=json.dumps(events).encode(), method="POST",
+        headers={"Authorization": f"Bearer {TOKEN}",
+                 "Content-Type": "application/cloudevents-batch+json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status == 202
+        return json.loads(resp.read())
+
+
+def consume_all(bootstrap: str, topic: str, expected: int) -> list:
+    from kafka import KafkaConsumer
+    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                             enable_auto_commit=False, consumer_timeout_ms=2000)
+    records, deadline = [], time.monotonic() + 30
+    try:
+        while time.monotonic() < deadline:
+            batch = list(consumer)  # until 2 s without records
+            records += batch
+            ids = {dict(r.headers)["ce_id"] for r in records
+                   if dict(r.headers)["ce_type"] != b"clock.heartbeat"}
+            if not batch and len(ids) >= expected:
+                break
+    finally:
+        consumer.close()
+    return records
+
+
+def test_accepted_while_down_delivered_exactly_in_order(tmp_path: Path):
+    port, api_port = free_port(), free_port()
+    state = tmp_path / "var"
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{port}",
+           "MOTCUA_STATE_DIR": str(state), "MOTCUA_TOPIC_PARTITIONS": "3",
+           "MOTCUA_INGEST_TOKENS": f"it:{TOKEN}", "PYTHONUNBUFFERED": "1"}
+    events = simulated_events(env, tmp_path, 1000)
+    cli_file = tmp_path / "cli.ndjson"
+    cli_file.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events[:500]))
+
+    # 1. broker down: 500 events through the CLI
+    done = subprocess.run([*MOTCUA, "replay", str(cli_file), "--flush-timeout", "1"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "500 events accepted" in done.stdout and "still in the outbox" in done.stdout
+
+    # 2. broker down: 500 events through the API
+    api = subprocess.Popen([*MOTCUA, "ingest-api", "--port", str(api_port)], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert api.stdout.readline().startswith("ready: ingest-api")
+        for i in range(500, 1000, 100):
+            assert len(post(api_port, events[i:i + 100])["ids"]) == 100
+    finally:
+        api.send_signal(signal.SIGTERM)
+        api.communicate(timeout=30)
+    outbox = Outbox(state / "outbox.sqlite")
+    pending = outbox.status().pending
+    assert pending >= 1000  # plus the replay's heartbeats
+
+    # 3. broker up; a relay is SIGKILLed mid-relay
+    with EmbeddedBroker(port, tmp_path / "broker.log") as broker:
+        relay = subprocess.Popen([*MOTCUA, "outbox", "flush", "--batch", "5"], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for(lambda: outbox.status().pending < pending - 20, 60, "the relay to start")
+        finally:
+            relay.send_signal(signal.SIGKILL)
+            relay.wait(10)
+        left = outbox.status().pending
+        assert 0 < left < pending, "the relay was not killed mid-relay"
+
+        # 4. flush delivers the rest
+        flushed = subprocess.run([*MOTCUA, "outbox", "flush"], env=env, capture_output=True,
+                                 text=True, timeout=90)
+        assert flushed.returncode == 0, flushed.stderr
+        assert outbox.status().pending == 0
+        records = consume_all(broker.bootstrap, "dossier-lifecycle", 1000)
+
+    decoded = [from_record(r.key, r.value, r.headers) for r in records]
+    lifecycle = [e for e in decoded if e.type != "clock.heartbeat"]
+    first_seen = list(dict.fromkeys(e.id for e in lifecycle))
+    assert sorted(first_seen) == sorted(e["id"] for e in events)  # exactly the 1,000, none lost
+    assert len(lifecycle) >= 1000  # at-least-once: a few duplicates are allowed
+    accepted = collections.defaultdict(list)
+    for e in events:
+        accepted[e["subject"]].append(e["id"])
+    delivered = collections.defaultdict(list)
+    for event_id in first_seen:
+        event = next(e for e in lifecycle if e.id == event_id)
+        delivered[event.subject].append(event_id)
+    assert delivered == accepted  # in order per dossier
