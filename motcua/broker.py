@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from schemas.topics import ALL_TOPICS, Topic
+from schemas.topics import ALL_TOPICS, Topic, prefixed
 
 __all__ = ["BrokerError", "EmbeddedBroker", "ensure_topics", "kafka_bootstrap"]
 
@@ -97,12 +97,17 @@ def _answers(port: int) -> bool:
 
 
 def ensure_topics(bootstrap: str, partitions: int, topics: Iterable[Topic] = ALL_TOPICS,
-                  replication: int = 1, timeout: float = 20.0) -> list[str]:
-    """Create the contract's topics that do not exist yet; returns the names created."""
+                  replication: int = 1, timeout: float = 20.0,
+                  client_config: dict | None = None) -> list[str]:
+    """Create the contract's topics that do not exist yet; returns the names created.
+
+    ``client_config``: extra kafka-python admin kwargs, e.g. the security part of
+    ``motcua.kafka.kafka_python_config`` (SASL/TLS); its ``bootstrap_servers`` is ignored.
+    """
     from kafka.admin import KafkaAdminClient, NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    admin = _admin(KafkaAdminClient, bootstrap, timeout)
+    admin = _admin(KafkaAdminClient, bootstrap, timeout, client_config or {})
     try:
         existing = set(admin.list_topics())
         wanted = [NewTopic(t.name, t.partitions or partitions, replication,
@@ -116,11 +121,12 @@ def ensure_topics(bootstrap: str, partitions: int, topics: Iterable[Topic] = ALL
         admin.close()
 
 
-def _admin(cls: type, bootstrap: str, timeout: float):  # noqa: ANN202 - kafka-python type
+def _admin(cls: type, bootstrap: str, timeout: float, config: dict):  # noqa: ANN202
     deadline = time.monotonic() + timeout
+    extra = {k: v for k, v in config.items() if k != "bootstrap_servers"}
     while True:
         try:
-            return cls(bootstrap_servers=bootstrap, client_id="motcua-admin")
+            return cls(bootstrap_servers=bootstrap, client_id="motcua-admin", **extra)
         except Exception as exc:  # kafka-python raises NoBrokersAvailable and friends
             if time.monotonic() > deadline:
                 raise BrokerError(f"cannot reach Kafka at {bootstrap}: {exc}") from exc
@@ -136,17 +142,23 @@ def kafka_bootstrap(settings, partitions: int | None = None) -> Iterator[str]:  
     the ``with`` block.
     """
     parts = partitions or settings.topic_partitions
+    topics = prefixed(getattr(settings, "topic_prefix", ""))
     if settings.kafka_bootstrap_servers:
-        ensure_topics(settings.kafka_bootstrap_servers, parts)
-        yield settings.kafka_bootstrap_servers
+        from motcua.kafka import kafka_python_config  # the cluster's SASL/TLS settings
+
+        bootstrap = settings.kafka_bootstrap_servers
+        replication = getattr(settings, "topic_replication_factor", 1)
+        ensure_topics(bootstrap, parts, topics, replication=replication,
+                      client_config=kafka_python_config(settings, bootstrap))
+        yield bootstrap
         return
     running = running_embedded(settings.state_dir)
     if running:
-        ensure_topics(running, parts)
+        ensure_topics(running, parts, topics)
         yield running
         return
     with EmbeddedBroker(settings.broker_port, settings.state_dir / "broker.log") as broker:
-        ensure_topics(broker.bootstrap, parts)
+        ensure_topics(broker.bootstrap, parts, topics)
         with advertise(settings.state_dir, broker):
             yield broker.bootstrap
 
