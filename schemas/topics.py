@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 __all__ = ["ALL_TOPICS", "Topic", "CATALOG", "CLASSIFICATIONS", "DEAD_LETTERS", "DEADLINE_TICKS",
-           "FLAGS", "LETTERS", "LIFECYCLE", "METRICS"]
+           "FLAGS", "LETTERS", "LIFECYCLE", "METRICS", "METRIC_FACTS", "prefixed"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,6 +40,18 @@ DEADLINE_TICKS = Topic(
     "deadline-ticks", "Internal: deadline timer output applied by the flagging agent.",
     key="dossier code", internal=True)
 
+METRIC_FACTS = Topic(
+    "metric-facts", "Internal: per-dossier metric facts repartitioned by metric scope.",
+    key="{scope}:{key}", internal=True)
+
 ALL_TOPICS: tuple[Topic, ...] = (
     LIFECYCLE, CATALOG, FLAGS, CLASSIFICATIONS, METRICS, LETTERS, DEAD_LETTERS, DEADLINE_TICKS,
+    METRIC_FACTS,
 )
+
+
+def prefixed(prefix: str, topics: tuple[Topic, ...] = ALL_TOPICS) -> tuple[Topic, ...]:
+    """``topics`` renamed ``{prefix}{name}`` (``MOTCUA_TOPIC_PREFIX``; empty = unchanged)."""
+    if not prefix:
+        return topics
+    return tuple(dataclasses.replace(t, name=prefix + t.name) for t in topics)

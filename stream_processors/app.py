@@ -1,0 +1,94 @@
+"""The faust application factory of ``motcua worker``. Nothing is created at import time.
+
+:func:`create_app` builds one ``faust.App`` (id = consumer group) with two Tables — ``dossiers``
+(per-dossier state) and ``metric_facts`` (latest facts per scope key and dossier) — and wires the
+thin agents and timers of :mod:`stream_processors.dossiers.agents` and
+:mod:`stream_processors.metrics.agents` to the pure core. Topics use raw bytes so records are
+decoded with the contract (``schemas.cloudevents``), never faust Records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import faust
+from prometheus_client import CollectorRegistry
+
+from motcua.kafka import faust_config
+from motcua.settings import Settings
+from stream_processors.core.calendar import default_calendar
+from stream_processors.core.transitions import Context
+from stream_processors.dossiers import agents as dossier_agents
+from stream_processors.metrics import agents as metric_agents
+from stream_processors.telemetry import WorkerTelemetry
+from stream_processors.topics import WorkerTopics
+
+__all__ = ["create_app", "RawTopics"]
+
+TIME_SOURCES = ("wall", "event")
+
+
+class RawTopics:
+    """Raw-bytes faust topics by name, and an async ``send(name, record, partition=None)``."""
+
+    def __init__(self, app: faust.App) -> None:
+        self.app, self._topics = app, {}
+
+    def get(self, *names: str) -> Any:
+        if names not in self._topics:
+            self._topics[names] = self.app.topic(*names, key_type=bytes, value_type=bytes,
+                                                 key_serializer="raw", value_serializer="raw")
+        return self._topics[names]
+
+    async def send(self, name: str, record: Any, partition: int | None = None) -> Any:
+        """Queue ``record``; returns an awaitable that resolves once the broker acknowledged it."""
+        return await self.get(name).send(key=record.key, value=record.value,
+                                         headers=list(record.headers), partition=partition)
+
+
+def _app_config(settings: Settings, bootstrap: str, worker_id: str) -> dict[str, Any]:
+    store = "memory://" if settings.worker_store == "memory" else "rocksdb://"
+    return dict(
+        id=settings.topic_prefix + settings.worker_app_id, **faust_config(settings, bootstrap),
+        store=store, datadir=str(settings.state_dir / f"worker-{worker_id}"),
+        topic_partitions=settings.topic_partitions,
+        table_standby_replicas=settings.standby_replicas, broker_session_timeout=6,
+        broker_heartbeat_interval=1, consumer_auto_offset_reset="earliest", web_enabled=False,
+        processing_guarantee="at_least_once", stream_wait_empty=False, autodiscover=False)
+
+
+def create_app(settings: Settings, bootstrap: str, *, worker_id: str,
+               registry: CollectorRegistry,
+               on_ready: Callable[[str], None] = lambda line: None,
+               clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
+               ) -> faust.App:
+    """A configured worker app; ``on_ready`` gets the ``ready: worker ...`` line once joined."""
+    if settings.time_source not in TIME_SOURCES:
+        raise ValueError(f"MOTCUA_TIME_SOURCE={settings.time_source!r}: expected wall or event")
+    app = faust.App(**_app_config(settings, bootstrap, worker_id))
+    topics, raw = WorkerTopics(settings.topic_prefix), RawTopics(app)
+    telemetry = WorkerTelemetry(registry)
+    ctx = Context(default_calendar(),
+                  tolerance=dt.timedelta(seconds=settings.out_of_order_tolerance_s))
+    common = dict(event_time=settings.time_source == "event", source=settings.event_source,
+                  clock=clock)
+    processor = dossier_agents.register(app, raw, topics, telemetry, ctx, settings, **common)
+    aggregator = metric_agents.register(app, raw, topics, telemetry, settings, **common)
+
+    async def forget(*_: Any, **__: Any) -> None:
+        processor.forget_partitions()
+        aggregator.forget_partitions()
+
+    app.on_partitions_revoked.connect(forget)
+
+    @app.task
+    async def announce() -> None:
+        import asyncio
+        while not app.tables.recovery.completed.is_set():
+            await asyncio.sleep(0.1)
+        on_ready(f"ready: worker id={worker_id} group={app.conf.id} "
+                 f"time_source={settings.time_source} store={settings.worker_store}")
+
+    return app

@@ -1,0 +1,82 @@
+"""Deadline moments of a dossier and the flags they raise when time passes them.
+
+Three kinds, each emitted **once** per key (recorded in ``DossierState.flags``):
+
+* ``at_risk:{v}`` — the apology deadline (one working day before the due) has come and no
+  apology was issued; fires at ``apology_deadline``;
+* ``overdue:{v}`` — the due moment has passed unresolved; fires one minute after ``due_at``
+  (the clock's resolution: at the due minute the dossier is still on time);
+* ``step:{n}`` — liên thông step ``n`` outlived its own allowance; fires one minute after the
+  step's deadline.
+
+``v`` is the **flag due version**: 1 for the original appointment, 2 after the one reschedule by
+apology (the engine's own ``due_version`` also moves on resume; that is not a new version here).
+A paused clock has no moving due, so nothing fires while paused. Flags name the agency holding the
+dossier when they fire. ``now`` is passed in (wall clock or the event-time watermark).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from schemas.derived import DossierAtRisk, DossierOverdue, FlagScope
+from stream_processors.core.dossier_state import DossierState
+from stream_processors.core.outputs import Emit, event_id
+
+__all__ = ["Deadline", "pending_deadlines", "fire_due", "flag_version"]
+
+MINUTE = timedelta(minutes=1)
+
+
+class Deadline(NamedTuple):
+    fire_at: datetime
+    key: str  # the flag key
+    moment: datetime  # the deadline carried by the flag
+
+
+def flag_version(state: DossierState) -> int:
+    return 1 + (state.clock.reschedules if state.clock else 0)
+
+
+def pending_deadlines(state: DossierState) -> list[Deadline]:
+    """The not-yet-flagged deadlines of an open, running clock (empty otherwise)."""
+    clock = state.clock
+    if clock is None or state.is_ended or clock.is_paused or clock.is_closed:
+        return []
+    v, out = flag_version(state), []
+    if clock.apology_deadline is not None and state.apology is None:
+        out.append(Deadline(clock.apology_deadline, f"at_risk:{v}", clock.apology_deadline))
+    out.append(Deadline(clock.due_at + MINUTE, f"overdue:{v}", clock.due_at))
+    step = clock.current_step
+    if step is not None:
+        out.append(Deadline(step.deadline + MINUTE, f"step:{len(clock.steps)}", step.deadline))
+    return [d for d in out if d.key not in state.flags]
+
+
+def fire_due(state: DossierState, now: datetime) -> tuple[DossierState, list[Emit]]:
+    """Flags whose moment ``now`` has reached, recorded in the state (idempotent)."""
+    emits = []
+    for deadline in pending_deadlines(state):
+        if deadline.fire_at <= now:
+            emits.append(_flag(state, deadline, now))
+            state = replace(state, flags=(*state.flags, deadline.key))
+    return state, emits
+
+
+def _flag(state: DossierState, d: Deadline, now: datetime) -> Emit:
+    r, clock, agency = state.receipt, state.clock, state.responsible_agency
+    common = dict(dossier_code=state.code, due_version=flag_version(state),
+                  responsible_agency=agency, responsible_agency_name=state.name_of(agency),
+                  procedure_code=r.procedure_code, procedure_name=r.procedure_name,
+                  received_at=clock.received_at)
+    kind = d.key.split(":")[0]
+    if kind == "at_risk":
+        data = DossierAtRisk(due_at=clock.due_at, apology_deadline=d.moment, **common)
+    elif kind == "overdue":
+        data = DossierOverdue(scope=FlagScope.DOSSIER, due_at=d.moment, **common)
+    else:
+        data = DossierOverdue(scope=FlagScope.STEP, due_at=d.moment, step=len(clock.steps),
+                              **common)
+    return Emit(data, now, event_id(state.code, d.key))

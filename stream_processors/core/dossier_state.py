@@ -1,0 +1,123 @@
+"""The per-dossier state the worker keeps in its Table, as an immutable value.
+
+:class:`DossierState` converts to a dict of JSON types (:meth:`~DossierState.to_dict`) and back,
+exactly. It holds what the lifecycle state machine needs — status, the receipt snapshot, the
+deadline engine's :class:`~stream_processors.core.clock.DossierClock`, agency names, end, apology,
+emitted flags — plus the ingest bookkeeping: recent event ids (dedupe), the event history (for
+reordering out-of-order arrivals) and the metric facts last published with their sequence number.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from stream_processors.core.clock import DossierClock
+from stream_processors.core.clock_records import from_iso, iso
+
+__all__ = ["DossierState", "Receipt", "Apology"]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the desk recorded at tiếp nhận (DossierReceived), minus the applicant."""
+    procedure_code: str
+    procedure_name: str
+    field_code: str
+    receiving_agency: str
+    handling_agency: str
+    level: str
+    channel: str
+    four_step: bool
+    appointment_at: str
+    pauses_on_financial_obligation: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Apology:
+    """The one apology (Mẫu 04): when it was issued vs the apology deadline of due version 1."""
+    issued_at: datetime
+    deadline: datetime | None
+    causing_agency: str
+
+    @property
+    def on_time(self) -> bool:
+        return self.deadline is None or self.issued_at <= self.deadline
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"issued_at": iso(self.issued_at), "deadline": iso(self.deadline),
+                "causing_agency": self.causing_agency}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Apology":
+        return cls(from_iso(d["issued_at"]), from_iso(d["deadline"]), d["causing_agency"])
+
+
+@dataclass(frozen=True)
+class DossierState:
+    """One dossier. ``status`` is the TrangThaiHoSo (None before any status event)."""
+    code: str
+    partition: int = 0
+    status: int | None = None
+    receipt: Receipt | None = None
+    clock: DossierClock | None = None
+    names: dict[str, str] = field(default_factory=dict)
+    holder: str | None = None  # agency holding the dossier now (current liên thông step)
+    ended_at: datetime | None = None
+    end_status: int | None = None
+    resolved_at: datetime | None = None
+    apology: Apology | None = None
+    flags: tuple[str, ...] = ()  # flag keys already emitted, see core.deadlines.flag_key
+    classified: bool = False
+    grade: dict[str, Any] | None = None  # {"class", "used", "statutory"} once classified
+    satisfaction: str | None = None
+    complaint: bool = False
+    last_time: datetime | None = None
+    ids: tuple[str, ...] = ()
+    history: tuple[dict[str, Any], ...] = ()
+    seq: int = 0
+    facts: dict[str, Any] | None = None
+
+    @property
+    def is_ended(self) -> bool:
+        return self.ended_at is not None
+
+    @property
+    def responsible_agency(self) -> str | None:
+        """The agency answerable for a delay now: the open step's agency, else the handler."""
+        if self.clock is not None and self.clock.current_step is not None:
+            return self.clock.current_step.agency
+        return self.holder or (self.receipt.handling_agency if self.receipt else None)
+
+    def name_of(self, agency: str | None) -> str:
+        return self.names.get(agency or "", agency or "?")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "partition": self.partition, "status": self.status,
+                "receipt": self.receipt.to_dict() if self.receipt else None,
+                "clock": self.clock.to_dict() if self.clock else None, "names": self.names,
+                "holder": self.holder, "ended_at": iso(self.ended_at),
+                "end_status": self.end_status, "resolved_at": iso(self.resolved_at),
+                "apology": self.apology.to_dict() if self.apology else None,
+                "flags": list(self.flags), "classified": self.classified, "grade": self.grade,
+                "satisfaction": self.satisfaction, "complaint": self.complaint,
+                "last_time": iso(self.last_time), "ids": list(self.ids),
+                "history": list(self.history), "seq": self.seq, "facts": self.facts}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "DossierState":
+        return cls(
+            code=d["code"], partition=d["partition"], status=d["status"],
+            receipt=Receipt(**d["receipt"]) if d["receipt"] else None,
+            clock=DossierClock.from_dict(d["clock"]) if d["clock"] else None,
+            names=dict(d["names"]), holder=d["holder"], ended_at=from_iso(d["ended_at"]),
+            end_status=d["end_status"], resolved_at=from_iso(d["resolved_at"]),
+            apology=Apology.from_dict(d["apology"]) if d["apology"] else None,
+            flags=tuple(d["flags"]), classified=d["classified"], grade=d["grade"], satisfaction=d["satisfaction"],
+            complaint=d["complaint"], last_time=from_iso(d["last_time"]), ids=tuple(d["ids"]),
+            history=tuple(d["history"]), seq=d["seq"], facts=d["facts"])

@@ -1,0 +1,121 @@
+"""The dossier state machine: ``apply(state, event, ctx) -> (state, outputs)``.
+
+Ingest discipline, in this order:
+
+1. **Duplicates** — an event id already applied to this dossier (the last ``ctx.max_ids``) is
+   ignored: :attr:`Applied.duplicate` is set, the state is unchanged, nothing is emitted.
+2. **Out of order** — an event older than the latest applied one is *reordered* when it is at
+   most ``ctx.tolerance`` older: the dossier is rebuilt from its history in event-time order.
+   Older than that raises ``IngestRejected("out_of_order")``.
+3. **Transition** — :func:`~stream_processors.core.transitions.transition`; an illegal move
+   raises :class:`~stream_processors.core.outputs.InvalidTransition` and leaves the state as is.
+
+Outputs: a ``DossierClassified`` :class:`Emit` once, when the dossier ends after receipt, and a
+:class:`FactsChanged` whenever the dossier's metric facts change. Flags are not raised here but by
+:func:`stream_processors.core.deadlines.fire_due` as time passes. Rejected records leave the
+state untouched, so an error never half-applies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from schemas import cloudevents
+from schemas.cloudevents import Event
+from schemas.derived import AgencyTime, Classification, DossierClassified
+from stream_processors.core.classification import classify_clock
+from stream_processors.core.dossier_state import DossierState
+from stream_processors.core.metric_facts import facts_of
+from stream_processors.core.office_hours import working_minutes_between
+from stream_processors.core.outputs import Emit, FactsChanged, IngestRejected, event_id
+from stream_processors.core.transitions import Context, transition
+
+__all__ = ["Applied", "apply", "new_state", "refresh_facts"]
+
+
+@dataclass(frozen=True)
+class Applied:
+    state: DossierState
+    emits: list[Emit] = field(default_factory=list)
+    facts: FactsChanged | None = None
+    duplicate: bool = False
+    reordered: bool = False
+
+
+def new_state(code: str, partition: int = 0) -> DossierState:
+    return DossierState(code=code, partition=partition)
+
+
+def apply(state: DossierState, event: Event, ctx: Context) -> Applied:
+    """Apply ``event`` to ``state`` (see the module docstring for the rules)."""
+    if event.id in state.ids:
+        return Applied(state, duplicate=True)
+    late = state.last_time is not None and event.time < state.last_time
+    if late and state.last_time - event.time > ctx.tolerance:
+        raise IngestRejected("out_of_order", f"{event.type} is {state.last_time - event.time} "
+                                             f"older than the latest event (tolerance {ctx.tolerance})")
+    after = _reorder(state, event, ctx) if late else transition(state, event, ctx)
+    after = _record(after, event, ctx)
+    emits = []
+    if after.is_ended and not after.classified and after.clock is not None:
+        emit = _classified(after, ctx)
+        emits.append(emit)
+        grade = {"class": emit.data.classification.value, "used": emit.data.used_minutes,
+                 "statutory": emit.data.statutory_minutes}
+        after = replace(after, classified=True, grade=grade)
+    after, facts = refresh_facts(after, event.time)
+    return Applied(after, emits, facts, reordered=late)
+
+
+def refresh_facts(state: DossierState, at: datetime) -> tuple[DossierState, FactsChanged | None]:
+    """Recompute the metric facts; a change bumps ``seq`` and is returned for publishing."""
+    new = facts_of(state)
+    if new == state.facts:
+        return state, None
+    changed = FactsChanged(state.code, state.seq + 1, state.facts, new, at)
+    return replace(state, facts=new, seq=state.seq + 1), changed
+
+
+def _record(state: DossierState, event: Event, ctx: Context) -> DossierState:
+    history = tuple(sorted((*state.history, cloudevents.to_json(event)),
+                           key=lambda h: datetime.fromisoformat(h["time"])))
+    last = max(state.last_time, event.time) if state.last_time else event.time
+    return replace(state, ids=(*state.ids, event.id)[-ctx.max_ids:], history=history,
+                   last_time=last)
+
+
+def _reorder(state: DossierState, event: Event, ctx: Context) -> DossierState:
+    """Rebuild from the history plus ``event`` in event-time order (stable for equal times)."""
+    events = [cloudevents.from_json(h) for h in state.history]
+    events.insert(sum(1 for e in events if e.time <= event.time), event)
+    rebuilt = new_state(state.code, state.partition)
+    for e in events:
+        rebuilt = transition(rebuilt, e, ctx)
+    # what was already published stays published: flags and the classification
+    return replace(rebuilt, flags=state.flags, classified=state.classified, grade=state.grade,
+                   seq=state.seq,
+                   facts=state.facts, history=state.history, ids=state.ids,
+                   last_time=state.last_time)
+
+
+def _classified(state: DossierState, ctx: Context) -> Emit:
+    clock, r = state.clock, state.receipt
+    outcome = classify_clock(clock, clock.effective_end, ctx.granularity)
+    used = working_minutes_between(clock.started_at, max(clock.started_at, clock.effective_end),
+                                   ctx.calendar, ctx.hours) - clock.paused_minutes
+    statutory = clock.duration.working_minutes(ctx.hours)
+    if statutory is None:  # calendar days: the span from start to the original due
+        statutory = working_minutes_between(clock.started_at, clock.frozen_due_at,
+                                            ctx.calendar, ctx.hours)
+    data = DossierClassified(
+        dossier_code=state.code, procedure_code=r.procedure_code, handling_agency=r.handling_agency,
+        classification=Classification(outcome.value), ended_at=clock.effective_end,
+        due_at=clock.frozen_due_at, due_version=1 + clock.reschedules,
+        used_minutes=max(0, used), statutory_minutes=statutory,
+        supplement_requests=clock.supplement_requests,
+        agencies=tuple(AgencyTime(s.agency, i, s.used_minutes or 0,
+                                  s.allowance.working_minutes(ctx.hours))
+                       for i, s in enumerate(clock.steps, start=1)),
+        end_status=state.end_status)
+    return Emit(data, state.ended_at, event_id(state.code, "classified"))

@@ -1,0 +1,195 @@
+"""The lifecycle adapter: decode → core → Table → send. No faust import; faust wires it up.
+
+One instance per worker. ``table`` is the faust Table (any mutable mapping of dossier code →
+state dict); ``send(topic, record, partition=None)`` is an async publisher. Per partition it keeps
+the deadline index and, in event-time mode, the watermark (max event time seen on that partition,
+heartbeats included). Both are derived data, rebuilt from the Table when a partition is first seen
+after a start or rebalance.
+
+Event-time mode fires deadlines **inline**, before applying the record that moved the watermark
+past them, so a replay produces exactly the flags of living through it. Wall mode fires them from
+a timer through the ``deadline-ticks`` topic (:meth:`due_ticks` / :meth:`handle_tick`), since
+faust cannot write Tables from a timer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import datetime
+from typing import Any
+
+from schemas.cloudevents import Event, KafkaRecord, from_record, to_record
+from schemas.errors import ContractError
+from schemas.lifecycle import ClockHeartbeat
+from stream_processors.core.clock_records import from_iso, iso
+from stream_processors.core.deadline_index import DeadlineIndex
+from stream_processors.core.deadlines import fire_due, pending_deadlines
+from stream_processors.core.dossier_state import DossierState
+from stream_processors.core.exceptions import DeadlineError
+from stream_processors.core.lifecycle import apply, new_state, refresh_facts
+from stream_processors.core.metric_facts import scope_keys
+from stream_processors.core.outputs import Emit, FactsChanged, IngestRejected
+from stream_processors.core.transitions import Context
+from stream_processors.records import Origin, contract_reason, dead_letter
+from stream_processors.telemetry import WorkerTelemetry
+from stream_processors.topics import WorkerTopics
+
+__all__ = ["DossierProcessor"]
+
+Send = Callable[..., Awaitable[Any]]
+WATERMARK_KEY = "__watermark__:{}"
+
+
+class DossierProcessor:
+    def __init__(self, table: MutableMapping[str, Any], send: Send, ctx: Context,
+                 topics: WorkerTopics, telemetry: WorkerTelemetry, *, event_time: bool,
+                 source: str, clock: Callable[[], datetime]) -> None:
+        self.table, self.send, self.ctx, self.topics = table, send, ctx, topics
+        self.telemetry, self.event_time, self.source, self.clock = telemetry, event_time, source, clock
+        self.index = DeadlineIndex()
+        self.watermarks: dict[int, datetime] = {}
+        self.indexed: set[int] = set()
+
+    def forget_partitions(self) -> None:
+        """After a rebalance: rebuild index and watermarks lazily from the Table."""
+        self.indexed.clear()
+        self.index = DeadlineIndex()
+        self.watermarks.clear()
+
+    async def handle(self, origin: Origin) -> None:
+        """Apply one lifecycle record; anything rejected goes to dead-letters."""
+        self._ensure_indexed(origin.partition)
+        try:
+            event = from_record(origin.key, origin.value, origin.headers)
+        except ContractError as exc:
+            await self._dead_letter(origin, contract_reason(exc), str(exc))
+            return
+        if isinstance(event.data, ClockHeartbeat):
+            if self.event_time:  # in wall mode a heartbeat carries no time that matters
+                await self._advance(origin.partition, event.time, persist=True)
+            return
+        if self.event_time:
+            await self._advance(origin.partition, event.time)
+        await self._apply(origin, event)
+
+    async def handle_tick(self, origin: Origin) -> None:
+        """Apply a wall-clock deadline tick ``{"code", "at"}`` from the deadline-ticks topic."""
+        self._ensure_indexed(origin.partition)
+        tick = json.loads(origin.value)
+        await self._fire(tick["code"], from_iso(tick["at"]))
+
+    def due_ticks(self, now: datetime) -> list[tuple[int, KafkaRecord]]:
+        """(partition, tick record) for every indexed dossier whose moment ``now`` reached."""
+        ticks = []
+        for partition in sorted(self.indexed):
+            for code in self.index.pop_due(partition, now):
+                value = json.dumps({"code": code, "at": iso(now)}).encode()
+                ticks.append((partition, KafkaRecord(code.encode(), value, [])))
+        return ticks
+
+    async def _apply(self, origin: Origin, event: Event) -> None:
+        raw = self.table.get(event.subject)
+        state = DossierState.from_dict(raw) if raw else new_state(event.subject, origin.partition)
+        try:
+            applied = apply(state, event, self.ctx)
+        except IngestRejected as exc:
+            await self._dead_letter(origin, exc.reason, exc.detail)
+            return
+        except DeadlineError as exc:
+            await self._dead_letter(origin, "deadline_error", str(exc))
+            return
+        if applied.duplicate:
+            self.telemetry.duplicates.inc()
+            return
+        self.telemetry.events.labels(event.type).inc()
+        if applied.reordered:
+            self.telemetry.reordered.inc()
+        state, emits = applied.state, list(applied.emits)
+        changes = [applied.facts] if applied.facts else []
+        if self.event_time:
+            state, more, changed = self._fire_state(state, self.watermarks[origin.partition])
+            emits += more
+            changes += changed
+        await self._store(state, emits, changes)
+
+    async def _advance(self, partition: int, time: datetime, persist: bool = False) -> None:
+        current = self.watermarks.get(partition)
+        if current is not None and time <= current:
+            return
+        self.watermarks[partition] = time
+        self.telemetry.watermark.set(max(w.timestamp() for w in self.watermarks.values()))
+        fired = False
+        for code in self.index.pop_due(partition, time):
+            fired = await self._fire(code, time) or fired
+        if persist or fired:
+            self.table[WATERMARK_KEY.format(partition)] = iso(time)
+
+    async def _fire(self, code: str, now: datetime) -> bool:
+        raw = self.table.get(code)
+        if not raw:
+            return False
+        state, emits, changes = self._fire_state(DossierState.from_dict(raw), now)
+        await self._store(state, emits, changes)
+        return bool(emits)
+
+    def _fire_state(self, state: DossierState, now: datetime):
+        state, emits = fire_due(state, now)
+        changes = []
+        if emits:
+            state, change = refresh_facts(state, now)
+            changes = [change] if change else []
+        return state, emits, changes
+
+    async def _store(self, state: DossierState, emits: list[Emit],
+                     changes: list[FactsChanged]) -> None:
+        # Outputs must be acknowledged before the state (and so its changelog) records them:
+        # otherwise a crash could leave a restored state saying "flag sent" for a lost flag.
+        pending = [await self._publish(emit) for emit in emits]
+        for change in changes:
+            pending += await self._publish_facts(change, state.partition)
+        for ack in pending:
+            await ack
+        self.table[state.code] = state.to_dict()
+        self._reindex(state)
+
+    async def _publish(self, emit: Emit) -> Any:
+        event = Event(id=emit.id, source=self.source, time=emit.time,
+                      subject=emit.data.dossier_code, data=emit.data)
+        topic = self.topics.for_type(event.type)
+        ack = await self.send(topic, to_record(event))
+        if event.type == "dossier.classified":
+            self.telemetry.classified.labels(emit.data.classification.value).inc()
+        else:
+            kind = "step" if getattr(emit.data, "step", None) else event.type.split(".")[1]
+            self.telemetry.flags.labels(kind).inc()
+        return ack
+
+    async def _publish_facts(self, change: FactsChanged, partition: int) -> list[Any]:
+        new_keys, acks = scope_keys(change.new), []
+        for key in sorted(scope_keys(change.old) | new_keys):
+            body = {"code": change.code, "seq": change.seq, "time": iso(change.time),
+                    "facts": change.new if key in new_keys else None}
+            acks.append(await self.send(self.topics.metric_facts,
+                                        KafkaRecord(key.encode(), json.dumps(body).encode(), [])))
+        return acks
+
+    def _reindex(self, state: DossierState) -> None:
+        pending = pending_deadlines(state)
+        self.index.set(state.code, state.partition, min((d.fire_at for d in pending), default=None))
+
+    def _ensure_indexed(self, partition: int) -> None:
+        if partition in self.indexed:
+            return
+        self.indexed.add(partition)
+        mark = self.table.get(WATERMARK_KEY.format(partition))
+        if mark:
+            self.watermarks[partition] = from_iso(mark)
+        for key, raw in list(self.table.items()):
+            if raw and not key.startswith("__") and raw.get("partition") == partition:
+                self._reindex(DossierState.from_dict(raw))
+
+    async def _dead_letter(self, origin: Origin, reason: str, detail: str) -> None:
+        self.telemetry.dead_letters.labels(reason).inc()
+        record = dead_letter(origin, reason, detail, time=self.clock(), source=self.source)
+        await self.send(self.topics.dead_letters, record)

@@ -1,0 +1,34 @@
+"""Faust wiring of the metrics aggregator: the facts agent (writes the ``metric_facts`` Table,
+``concurrency=1``), the catalog agent (only sends) and the snapshot timer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stream_processors.dossiers.agents import origin_of
+from stream_processors.metrics.aggregator import MetricAggregator
+
+__all__ = ["register"]
+
+
+def register(app: Any, raw: Any, topics: Any, telemetry: Any, settings: Any, *,
+             event_time: bool, source: str, clock: Any) -> MetricAggregator:
+    table = app.Table("metric_facts", default=None)
+    aggregator = MetricAggregator(table, raw.send, topics, telemetry, event_time=event_time,
+                                  source=source, clock=clock)
+
+    @app.agent(raw.get(topics.metric_facts), name="aggregate_metric_facts", concurrency=1)
+    async def aggregate_metric_facts(stream: Any) -> None:
+        async for event in stream.events():
+            await aggregator.handle_facts(origin_of(event))
+
+    @app.agent(raw.get(topics.catalog), name="read_catalog", concurrency=1)
+    async def read_catalog(stream: Any) -> None:
+        async for event in stream.events():
+            await aggregator.handle_catalog(origin_of(event))
+
+    @app.timer(interval=settings.snapshot_interval_s, name="publish_snapshots")
+    async def publish_snapshots() -> None:
+        await aggregator.publish_snapshots()
+
+    return aggregator

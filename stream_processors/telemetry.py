@@ -1,0 +1,31 @@
+"""Prometheus metrics of the worker, registered on an injected ``CollectorRegistry``.
+
+Labels are bounded: event type, dead-letter reason, flag kind, classification.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+__all__ = ["WorkerTelemetry"]
+
+
+class WorkerTelemetry:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.events = Counter("motcua_worker_events", "Lifecycle records applied, by CloudEvents type",
+                              ["type"], registry=registry)
+        self.dead_letters = Counter("motcua_worker_dead_letters", "Records sent to dead-letters",
+                                    ["reason"], registry=registry)
+        self.duplicates = Counter("motcua_worker_duplicates",
+                                  "Exact duplicates (same event id) absorbed", registry=registry)
+        self.reordered = Counter("motcua_worker_reordered",
+                                 "Out-of-order events applied in event-time order", registry=registry)
+        self.flags = Counter("motcua_worker_flags", "Flags emitted, by kind (at_risk, overdue, step)",
+                             ["kind"], registry=registry)
+        self.classified = Counter("motcua_worker_classifications", "Dossiers classified",
+                                  ["classification"], registry=registry)
+        self.snapshots = Counter("motcua_worker_metric_snapshots", "Metric snapshots published",
+                                 registry=registry)
+        self.watermark = Gauge("motcua_worker_watermark_timestamp_seconds",
+                               "Highest event time seen by this worker (event-time mode)",
+                               registry=registry)

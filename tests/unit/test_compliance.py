@@ -1,0 +1,68 @@
+"""Rolling compliance metrics from dossier and procedure facts."""
+
+from __future__ import annotations
+
+from stream_processors.core.calendar import default_calendar
+from stream_processors.core.compliance import Targets, compute_views, window_bounds
+from stream_processors.core.deadlines import fire_due
+from stream_processors.core.lifecycle import apply, new_state
+from stream_processors.core.transitions import Context
+from tests.dossier_events import SO_XD, at, code, received, resolved
+
+CTX = Context(default_calendar())
+
+
+def facts(n, *events, fire=None):
+    s = new_state(code(n))
+    for e in events:
+        s = apply(s, e(code(n)), CTX).state
+    if fire:
+        s, _ = fire_due(s, fire)
+        from stream_processors.core.lifecycle import refresh_facts
+        s, _ = refresh_facts(s, fire)
+    return s.facts
+
+
+def rec(day, four_step=False, channel="online"):
+    from schemas.fields import Channel
+    return lambda c: received(c, at(day, "09:30"), days=5, four_step=four_step,
+                              channel=Channel(channel))
+
+
+def res(day):
+    return lambda c: resolved(c, at(day, "09:00"))
+
+
+def test_counts_rates_and_766_score():
+    early = facts(1, rec("2025-08-04", four_step=True), res("2025-08-05"))
+    late = facts(2, rec("2025-08-04", channel="in_person"), res("2025-08-20"))
+    open_late = facts(3, rec("2025-08-04"), fire=at("2025-08-20", "08:00"))
+    open_ok = facts(4, rec("2025-08-19"))
+    procs = [{"kind": "procedure", "procedure": "1.000001", "agency": SO_XD, "four_step": True,
+              "complete": True, "ended": False},
+             {"kind": "procedure", "procedure": "1.000002", "agency": SO_XD, "four_step": False,
+              "complete": False, "ended": False}]
+    views = compute_views(f"agency:{SO_XD}", [early, late, open_late, open_ok, *procs],
+                          at("2025-08-20", "10:00"))
+    v = views["month_to_date"]
+    assert (v["received"], v["resolved"], v["resolved_truoc_han"], v["resolved_qua_han"]) == (4, 2, 1, 1)
+    assert (v["in_progress_trong_han"], v["in_progress_qua_han"]) == (1, 1)
+    assert v["on_time_rate"] == 0.5 and v["online_share"] == 0.75
+    assert v["tien_do_rate"] == 0.5 and v["tien_do_score"] == 10.0
+    assert (v["open_at_risk"], v["open_overdue"], v["apology_never"]) == (1, 1, 1)
+    assert v["four_step_dossier_share"] == 0.5 and v["four_step_dossier_target_met"] == 1.0
+    assert v["four_step_procedure_share"] == 0.5 and v["disclosure_complete_share"] == 0.5
+    assert views["day"]["received"] == 0 and views["day"]["resolved"] == 1
+
+
+def test_threshold_linear_score():
+    f = facts(1, rec("2025-08-04"), res("2025-08-05"))
+    v = compute_views("province:all", [f], at("2025-08-05", "10:00"), Targets(tien_do_threshold=0.8))
+    assert v["day"]["tien_do_score"] == 20.0
+
+
+def test_window_bounds():
+    start, _ = window_bounds("quarter_to_date", at("2025-08-20"))
+    assert start == at("2025-07-01", "00:00")
+    start, _ = window_bounds("rolling_30d", at("2025-08-30"))
+    assert start == at("2025-08-01", "00:00")

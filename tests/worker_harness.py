@@ -1,0 +1,135 @@
+"""Driving ``motcua worker`` processes against the embedded broker in integration tests."""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from motcua.broker import ensure_topics
+from schemas.cloudevents import Event, from_record, to_record
+from schemas.lifecycle import ClockHeartbeat
+from schemas.topics import prefixed
+
+MOTCUA = str(Path(sys.executable).with_name("motcua"))
+PARTITIONS = 3
+
+
+class Deployment:
+    """A fresh topic prefix + app id on the shared broker, and helpers around it."""
+
+    def __init__(self, bootstrap: str, unique: str, state_dir: Path) -> None:
+        self.bootstrap, self.prefix, self.state_dir = bootstrap, f"w{unique}-", state_dir
+        ensure_topics(bootstrap, PARTITIONS, prefixed(self.prefix))
+        self.producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
+        self.workers: list[WorkerProcess] = []
+
+    def topic(self, base: str) -> str:
+        return self.prefix + base
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+                "MOTCUA_TOPIC_PREFIX": self.prefix, "MOTCUA_TIME_SOURCE": "event",
+                "MOTCUA_TOPIC_PARTITIONS": str(PARTITIONS), "MOTCUA_SNAPSHOT_INTERVAL_S": "1",
+                "MOTCUA_STATE_DIR": str(self.state_dir), **extra}
+
+    def start_worker(self, worker_id: str = "a", **extra: str) -> "WorkerProcess":
+        worker = WorkerProcess(self.env(**extra), worker_id)
+        self.workers.append(worker)
+        return worker
+
+    def send(self, events: Iterable[Event], topic: str = "dossier-lifecycle") -> None:
+        for event in events:
+            if isinstance(event.data, ClockHeartbeat):
+                for p in range(PARTITIONS):
+                    self.send_raw(to_record(event), topic, partition=p)
+            else:
+                self.send_raw(to_record(event), topic)
+        self.producer.flush()
+
+    def send_raw(self, record, topic: str = "dossier-lifecycle", partition: int | None = None):
+        key, value, headers = record
+        self.producer.send(self.topic(topic), key=key, value=value, headers=list(headers),
+                           partition=partition)
+
+    def read(self, base: str, until: Callable[[list], bool], timeout: float = 60.0,
+             decode: bool = True) -> list:
+        """All records of a topic from the start, polled until ``until(records)`` holds."""
+        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
+        tps = [TopicPartition(self.topic(base), p) for p in range(PARTITIONS)]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        out: list = []
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                for batch in consumer.poll(timeout_ms=300).values():
+                    for r in batch:
+                        out.append(from_record(r.key, r.value, r.headers) if decode else r)
+                if until(out):
+                    return out
+            raise AssertionError(f"timed out reading {base}: {len(out)} records, e.g. {out[-3:]}")
+        finally:
+            consumer.close()
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+        self.producer.close()
+
+
+class WorkerProcess:
+    """One ``motcua worker`` subprocess; waits for its ``ready:`` line."""
+
+    def __init__(self, env: dict[str, str], worker_id: str, timeout: float = 60.0) -> None:
+        self.proc = subprocess.Popen([MOTCUA, "worker", "--worker-id", worker_id], env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.output: list[str] = []
+        threading.Thread(target=self._pump, daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    break
+                continue
+            if line.startswith("ready: worker"):
+                self.ready_line = line
+                return
+        self.stop()
+        raise AssertionError("worker not ready:\n" + "".join(self.output[-40:]))
+
+    def _pump(self) -> None:
+        try:
+            for line in self.proc.stdout:
+                self.output.append(line)
+                self.lines.put(line)
+        except ValueError:  # closed by stop()/kill()
+            pass
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait(10)
+        self.proc.stdout.close()
+
+    def stop(self, timeout: float = 20.0) -> int | None:
+        if self.proc.stdout.closed:
+            return self.proc.returncode
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+        return self.proc.returncode
