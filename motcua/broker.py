@@ -15,12 +15,13 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from schemas.topics import ALL_TOPICS, Topic, prefixed
 
-__all__ = ["BrokerError", "EmbeddedBroker", "ensure_topics", "kafka_bootstrap"]
+__all__ = ["BrokerError", "EmbeddedBroker", "ensure_topics", "kafka_bootstrap",
+           "true_end_offsets"]
 
 
 class BrokerError(RuntimeError):
@@ -184,3 +185,45 @@ def advertise(state_dir: Path, broker: EmbeddedBroker) -> Iterator[None]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
+
+async def true_end_offsets(client_config: dict, reported: Mapping, timeout: float = 5.0) -> dict:
+    """The real end offset (last offset + 1) of each partition, given the ``reported`` ones.
+
+    Tansu's quirk: ListOffsets(latest) answers *the base offset of the last record batch + 1*,
+    not the last offset + 1 (5 records produced in one batch into an empty partition → 1), while
+    a fetch response's records and high watermark are right. So each partition is probe-fetched
+    from ``reported - 1`` (inside the last batch) and the answer is max(reported, fetch high
+    watermark, last offset seen + 1). On Apache Kafka the probe finds nothing past ``reported``
+    and returns it unchanged, so nothing is weakened there. ``client_config``: aiokafka kwargs
+    incl. ``bootstrap_servers`` (see ``motcua.kafka.aiokafka_config``). Keys are returned as
+    given (faust ``TP`` or aiokafka ``TopicPartition``: both are (topic, partition) tuples).
+    """
+    import asyncio
+
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    result = dict(reported)
+    probe = {TopicPartition(*tp): tp for tp, end in reported.items() if end}
+    if not probe:
+        return result
+    consumer = AIOKafkaConsumer(enable_auto_commit=False, auto_offset_reset="latest",
+                                **client_config)
+    await consumer.start()
+    try:
+        consumer.assign(list(probe))
+        for tp, key in probe.items():
+            consumer.seek(tp, reported[key] - 1)
+        waiting, deadline = set(probe), asyncio.get_running_loop().time() + timeout
+        while waiting and asyncio.get_running_loop().time() < deadline:
+            batches = await consumer.getmany(*waiting, timeout_ms=200)
+            for tp, records in batches.items():
+                key = probe[tp]
+                result[key] = max(result[key], records[-1].offset + 1)
+            for tp in list(waiting):
+                if consumer.highwater(tp) is not None:  # a fetch response for it arrived
+                    result[probe[tp]] = max(result[probe[tp]], consumer.highwater(tp))
+                    waiting.discard(tp)
+    finally:
+        await consumer.stop()
+    return result

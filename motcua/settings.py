@@ -21,6 +21,8 @@ ENV_VARS: dict[str, tuple[str, str]] = {
                             "SQLAlchemy URL; default SQLite at STATE_DIR/motcua.db"),
     "MOTCUA_BROKER_PORT": ("broker_port", "port of the embedded broker (default 19092)"),
     "MOTCUA_TOPIC_PARTITIONS": ("topic_partitions", "partitions per topic created (default 6)"),
+    "MOTCUA_TOPIC_REPLICATION_FACTOR": ("topic_replication_factor",
+                                        "replicas of every topic created, incl. faust's (default 1)"),
     "MOTCUA_SOURCE": ("event_source", "CloudEvents `source` of events this deployment publishes"),
     "KAFKA_SECURITY_PROTOCOL": ("kafka_security_protocol",
                                 "PLAINTEXT (default), SSL, SASL_PLAINTEXT or SASL_SSL"),
@@ -28,6 +30,12 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "KAFKA_SASL_USERNAME": ("kafka_sasl_username", "SASL user"),
     "KAFKA_SASL_PASSWORD": ("kafka_sasl_password", "SASL password (secret: use an env file)"),
     "KAFKA_SSL_CAFILE": ("kafka_ssl_cafile", "CA bundle that signed the brokers' certificates"),
+    "MOTCUA_METRICS_HOST": ("metrics_host",
+                            "address --metrics-port binds (default 127.0.0.1; 0.0.0.0 in containers)"),
+    "MOTCUA_BOARD_HOST": ("board_host", "address the operations board binds (default 127.0.0.1)"),
+    "MOTCUA_BOARD_PORT": ("board_port", "port of the operations board (default 8080)"),
+    "MOTCUA_BOARD_TOKEN": ("board_token",
+                           "token the board requires when bound beyond loopback (secret)"),
     "MOTCUA_APOLOGY_EXTENSION_DAYS": ("apology_extension_days",
                                       "working days an apology letter proposes after the due (default 5)"),
     "MOTCUA_LETTER_PLACE": ("letter_place", "place name printed on letters (default Quảng Nam)"),
@@ -38,6 +46,20 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "MOTCUA_SMTP_FROM": ("smtp_from", "sender address of e-mailed letters"),
     "MOTCUA_WEBHOOK_URL": ("webhook_url", "SMS/Zalo gateway webhook; unset = not sent"),
     "MOTCUA_WEBHOOK_SECRET": ("webhook_secret", "HMAC-SHA256 key signing webhook bodies (secret)"),
+    "MOTCUA_INGEST_HOST": ("ingest_host", "address `motcua ingest-api` binds (default 127.0.0.1)"),
+    "MOTCUA_INGEST_PORT": ("ingest_port", "port of `motcua ingest-api` (default 8088)"),
+    "MOTCUA_INGEST_TOKENS": ("ingest_tokens",
+                             "ingest API bearer tokens: name:secret[:events+dvcqg],... (secret)"),
+    "MOTCUA_INGEST_MAX_BYTES": ("ingest_max_bytes", "largest ingest API request body (default 1 MiB)"),
+    "MOTCUA_TOPIC_PREFIX": ("topic_prefix", "prefix of every topic name (test isolation; default none)"),
+    "MOTCUA_TIME_SOURCE": ("time_source", "worker clock: wall (live, default) or event (replays)"),
+    "MOTCUA_WORKER_APP_ID": ("worker_app_id", "faust app id = consumer group of `motcua worker`"),
+    "MOTCUA_WORKER_STORE": ("worker_store", "worker table store: rocksdb (default) or memory"),
+    "MOTCUA_STANDBY_REPLICAS": ("standby_replicas", "standby table replicas per worker (default 0)"),
+    "MOTCUA_OUT_OF_ORDER_TOLERANCE_S": ("out_of_order_tolerance_s",
+                                        "event-time seconds a late event may be reordered (3600)"),
+    "MOTCUA_SNAPSHOT_INTERVAL_S": ("snapshot_interval_s", "seconds between metric snapshots (5)"),
+    "MOTCUA_DEADLINE_INTERVAL_S": ("deadline_interval_s", "seconds between deadline checks, wall mode (1)"),
 }
 
 
@@ -52,12 +74,29 @@ class Settings:
     database_url: str | None = None
     broker_port: int = 19092
     topic_partitions: int = 6
+    topic_replication_factor: int = 1
     event_source: str = "urn:motcua:local"
     kafka_security_protocol: str = "PLAINTEXT"
     kafka_sasl_mechanism: str = "SCRAM-SHA-512"
     kafka_sasl_username: str | None = None
     kafka_sasl_password: str | None = dataclasses.field(default=None, repr=False)
     kafka_ssl_cafile: str | None = None
+    metrics_host: str = "127.0.0.1"
+    board_host: str = "127.0.0.1"
+    board_port: int = 8080
+    board_token: str | None = dataclasses.field(default=None, repr=False)
+    topic_prefix: str = ""
+    ingest_host: str = "127.0.0.1"
+    ingest_port: int = 8088
+    ingest_tokens: str | None = dataclasses.field(default=None, repr=False)
+    ingest_max_bytes: int = 1_048_576
+    time_source: str = "wall"
+    worker_app_id: str = "motcua-worker"
+    worker_store: str = "rocksdb"
+    standby_replicas: int = 0
+    out_of_order_tolerance_s: int = 3600
+    snapshot_interval_s: int = 5
+    deadline_interval_s: int = 1
     apology_extension_days: int = 5
     letter_place: str = "Quảng Nam"
     letter_authority: str = "UBND TỈNH QUẢNG NAM"

@@ -5,5 +5,17 @@ A registered parser sets ``func=callable(args, settings) -> int`` via ``set_defa
 
 COMMAND_MODULES = [
     "motcua.commands.broker",
+    "motcua.commands.outbox",
+    "motcua.commands.simulate",
+    "motcua.commands.replay",
+    "motcua.commands.ingest_api",
+    "motcua.commands.topics",
     "motcua.commands.deadlines",
+    "motcua.commands.worker",
+    "motcua.commands.sink",
+    "motcua.commands.db",
+    "motcua.commands.letters",
+    "motcua.commands.report",
+    "motcua.commands.board",
+    "motcua.commands.up",
 ]

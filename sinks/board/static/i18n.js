@@ -1,0 +1,33 @@
+/* Vietnamese is the default; English is a toggle kept in localStorage. */
+window.BOARD_I18N = {
+  vi: {
+    title: "Bảng điều hành một cửa", disconnected: "Mất kết nối", connected: "Trực tiếp",
+    eventTime: "Thời điểm (giờ sự kiện)", home: "Tổng quan", events: "Sự kiện", dossiers: "Hồ sơ",
+    openAtRisk: "Có nguy cơ trễ hạn", openOverdue: "Quá hạn", letters: "Phiếu xin lỗi",
+    deadLetters: "Bản ghi lỗi", atRiskTitle: "Hồ sơ có nguy cơ trễ hạn", code: "Mã hồ sơ",
+    procedure: "Thủ tục", agency: "Cơ quan chịu trách nhiệm", apologyDeadline: "Hạn gửi phiếu xin lỗi",
+    dueIn: "Đến hạn trả", letter: "Phiếu", overdueTitle: "Hồ sơ quá hạn", lateBy: "Quá hạn",
+    leagueTitle: "Xếp hạng cơ quan", onTime: "Đúng hạn", apology: "Xin lỗi đúng hạn",
+    fourStep: "4 bước (mục tiêu 50%)", online: "Trực tuyến", trendsTitle: "Xu hướng toàn tỉnh",
+    dossier: "Hồ sơ", timeline: "Diễn biến", footer: "Chỉ đọc · số liệu từ luồng sự kiện · motcua",
+    lang: "English", left: "còn", ago: "đã qua", day: "ngày", none: "chưa có", noLetter: "chưa có phiếu",
+    received: "Ngày tiếp nhận", due: "Hạn trả", channel: "Kênh", status: "Trạng thái",
+    open: "Đang xử lý", closed: "Đã kết thúc", classification: "Kết quả", dueVersion: "Lần hẹn",
+    proposed: "hẹn lại", unknown: "Không tìm thấy hồ sơ", fourStepTarget: "Mục tiêu 4 bước 50%",
+  },
+  en: {
+    title: "One-stop operations board", disconnected: "Disconnected", connected: "Live",
+    eventTime: "Now (event time)", home: "Overview", events: "Events", dossiers: "Dossiers",
+    openAtRisk: "At risk", openOverdue: "Overdue", letters: "Apology letters",
+    deadLetters: "Dead letters", atRiskTitle: "At-risk dossiers", code: "Dossier code",
+    procedure: "Procedure", agency: "Responsible agency", apologyDeadline: "Apology deadline",
+    dueIn: "Due", letter: "Letter", overdueTitle: "Overdue dossiers", lateBy: "Late by",
+    leagueTitle: "Agency league table", onTime: "On time", apology: "Apology on time",
+    fourStep: "Four-step (target 50%)", online: "Online", trendsTitle: "Province trends",
+    dossier: "Dossier", timeline: "Timeline", footer: "Read-only · figures from the event stream · motcua",
+    lang: "Tiếng Việt", left: "in", ago: "passed", day: "d", none: "none", noLetter: "no letter yet",
+    received: "Received", due: "Due", channel: "Channel", status: "Status",
+    open: "Open", closed: "Ended", classification: "Result", dueVersion: "Due version",
+    proposed: "proposed", unknown: "Unknown dossier", fourStepTarget: "Four-step target 50%",
+  },
+};
