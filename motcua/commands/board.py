@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 
+from motcua.commands._signals import stop_event
 from motcua.broker import kafka_bootstrap
 from motcua.kafka import kafka_python_config
 from motcua.observability import new_registry, serve_metrics
@@ -38,9 +37,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from sinks.board.http import BoardHTTPServer
     from sinks.board.service import BoardConfig, BoardService
 
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    stop = stop_event()
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     config = BoardConfig(
         host=args.host or settings.board_host,

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 
+from motcua.commands._signals import stop_event
 from motcua.broker import EmbeddedBroker, advertise, ensure_topics
 from motcua.settings import Settings
 
@@ -23,9 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     port = args.port or settings.broker_port
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    stop = stop_event()
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     with EmbeddedBroker(port, settings.state_dir / "broker.log") as broker:
         created = ensure_topics(broker.bootstrap, args.partitions or settings.topic_partitions)

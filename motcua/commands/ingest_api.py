@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import threading
 
+from motcua.commands._signals import stop_event
 from motcua.observability import new_registry, serve_metrics
 from motcua.settings import Settings, SettingsError
 from producers.ingest_api import IngestService, make_server
@@ -60,9 +60,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     server = make_server(service, tokens, settings.ingest_max_bytes, host, port,
                          count=lambda e, s: requests.labels(e, str(s)).inc())
     serve_metrics(args.metrics_port, registry, settings.metrics_host)
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    stop = stop_event()
     report = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     with background_relay(settings, outbox, publisher.wake, report, metrics, final_flush=2.0):
         threading.Thread(target=server.serve_forever, name="ingest-http", daemon=True).start()

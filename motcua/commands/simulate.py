@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import signal
 import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
 
+from motcua.commands._signals import stop_event
 from motcua.observability import new_registry, serve_metrics
 from motcua.settings import Settings
 from producers.outbox import Outbox
@@ -92,9 +92,7 @@ def _paced(events: Iterable[Event], start: dt.datetime, speed: float, stop: thre
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    stop = stop_event()
     events, start = _events(args, settings)
     if args.output:
         return _to_file(args, events, start, stop)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import threading
 import uuid
 
 from prometheus_client import CollectorRegistry
 
+from motcua.commands._signals import stop_event
 from motcua.broker import kafka_bootstrap
 from motcua.kafka import FAST_GROUP_TUNING, kafka_python_config
 from motcua.settings import Settings
@@ -69,9 +69,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from kafka import KafkaConsumer, KafkaProducer
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    stop = stop_event()
     registry = CollectorRegistry()
     if args.metrics_port:
         from prometheus_client import start_http_server

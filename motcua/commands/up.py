@@ -16,6 +16,7 @@ import urllib.request
 from typing import Any
 
 from motcua import orchestrator as orch
+from motcua.commands._signals import stop_event
 from motcua.broker import kafka_bootstrap, running_embedded
 from motcua.settings import Settings
 
@@ -53,9 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    stop = stop_event()
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     if not settings.kafka_bootstrap_servers and not orch.port_free(settings.broker_port):
         settings = dataclasses.replace(settings, broker_port=orch.free_port())
