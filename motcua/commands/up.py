@@ -201,7 +201,7 @@ def _finish(settings: Settings, sup: orch.Supervisor, board_url: str | None, too
 
 def _line(s: dict[str, Any]) -> str:
     flags = ", ".join(f"{k} {v}" for k, v in sorted(s.get("flags", {}).items())) or "none"
-    return (f"events {s['events']}, dossiers {s['dossiers']}, flags: {flags}, "
+    return (f"dossier events {s['events']}, dossiers {s['dossiers']}, flags: {flags}, "
             f"letters {s['letters']}, dead letters {s['dead_letters']}")
 
 
