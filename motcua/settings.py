@@ -51,6 +51,8 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "MOTCUA_INGEST_TOKENS": ("ingest_tokens",
                              "ingest API bearer tokens: name:secret[:events+dvcqg],... (secret)"),
     "MOTCUA_INGEST_MAX_BYTES": ("ingest_max_bytes", "largest ingest API request body (default 1 MiB)"),
+    "MOTCUA_INGEST_RATE": ("ingest_rate_per_s",
+                           "ingest API requests per second per token, bursts of twice that (default 50; 0 = no limit)"),
     "MOTCUA_TOPIC_PREFIX": ("topic_prefix", "prefix of every topic name (test isolation; default none)"),
     "MOTCUA_TIME_SOURCE": ("time_source", "worker clock: wall (live, default) or event (replays)"),
     "MOTCUA_WORKER_APP_ID": ("worker_app_id", "faust app id = consumer group of `motcua worker`"),
@@ -90,6 +92,7 @@ class Settings:
     ingest_port: int = 8088
     ingest_tokens: str | None = dataclasses.field(default=None, repr=False)
     ingest_max_bytes: int = 1_048_576
+    ingest_rate_per_s: float = 50.0
     time_source: str = "wall"
     worker_app_id: str = "motcua-worker"
     worker_store: str = "rocksdb"

@@ -11,8 +11,8 @@ Stack: the standard library's ``ThreadingHTTPServer`` (no framework to keep patc
 A request is validated whole: any invalid item → 400 with one ``{index, field, rule}`` per
 problem and nothing stored. Otherwise all its events are committed to the outbox in one
 transaction and only then answered 202 with their ids. 401 no/unknown bearer token, 403 token
-without the endpoint's scope, 411 no Content-Length, 413 body over the limit, 415 wrong
-Content-Type, 503 outbox write failed. Re-sending an event with the same id is accepted again
+without the endpoint's scope, 429 the token's request rate exceeded (``Retry-After``), 411 no
+Content-Length, 413 body over the limit, 415 wrong Content-Type, 503 outbox write failed. Re-sending an event with the same id is accepted again
 (idempotent; the outbox keeps one row per pending id).
 """
 
@@ -29,6 +29,7 @@ from typing import Any
 
 from producers.dvcqg import Lookup, dossier_key, map_snapshot
 from producers.ingest_auth import TokenTable
+from producers.ingest_rate import RateLimiter
 from producers.publisher import Publisher
 from schemas.cloudevents import Event, from_json
 from schemas.errors import ContractError
@@ -63,7 +64,7 @@ def _items(body: bytes) -> tuple[list[Any], bool]:
     """Parsed items and whether the body was a single object; raises ContractError."""
     try:
         parsed = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # deep nesting → Recursion
         raise ContractError("", f"is not valid UTF-8 JSON ({exc})") from None
     if isinstance(parsed, dict):
         return [parsed], True
@@ -161,9 +162,10 @@ class _Rejected(Exception):
 
 
 def make_server(service: IngestService, tokens: TokenTable, max_bytes: int, host: str, port: int,
-                count: Callable[[str, int], None] = lambda endpoint, status: None
-                ) -> ThreadingHTTPServer:
-    """The HTTP server (not started). ``count(endpoint, status)`` observes each response."""
+                count: Callable[[str, int], None] = lambda endpoint, status: None,
+                limiter: RateLimiter | None = None) -> ThreadingHTTPServer:
+    """The HTTP server (not started). ``count(endpoint, status)`` observes each response;
+    ``limiter`` caps each token's request rate (429)."""
     openapi = OPENAPI_PATH.read_bytes()
     routes = {"/v1/events": ("events", service.accept_events),
               "/v1/dvcqg": ("dvcqg", service.accept_dvcqg)}
@@ -219,6 +221,11 @@ def make_server(service: IngestService, tokens: TokenTable, max_bytes: int, host
             if scope not in token.scopes:
                 self.close_connection = True
                 return _error(403, f"token {token.name!r} may not post to {self.path}")
+            wait = limiter.allow(token.name) if limiter else 0.0
+            if wait:
+                self._drain(int(self.headers.get("Content-Length") or 0))
+                return _error(429, f"token {token.name!r} exceeds its request rate; retry later",
+                              **{"Retry-After": RateLimiter.retry_after(wait)})
             return self._check_body()
 
         def _check_body(self) -> Response | None:

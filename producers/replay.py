@@ -114,7 +114,7 @@ class Importer:
     def _events(self, line: str, db) -> list[Event]:  # noqa: ANN001 - sqlite connection
         try:
             obj = json.loads(line)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # deep nesting → RecursionError
             raise ContractError("", f"is not valid JSON ({exc})") from None
         if self.fmt == "ndjson":
             return [from_json(obj)]

@@ -101,7 +101,7 @@ def from_record(key: bytes | None, value: bytes | None,
         raise ContractError("value", "is empty (a tombstone is not an event)")
     try:
         payload = json.loads(value)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # deep nesting → Recursion
         raise ContractError("value", f"is not valid UTF-8 JSON ({exc})") from None
     event = _build(attrs, et, payload)
     if key is not None and key != event.subject.encode():

@@ -28,8 +28,10 @@ from schemas.errors import ContractError
 __all__ = ["Rule", "decode", "encode", "json_schema"]
 
 JsonDecoder = Callable[[Any], Any]
+# Years 2000-2099 only: a moment outside that range is a bad record, and near the datetime
+# limits the deadline engine's Vietnam-time arithmetic would overflow.
 _DATETIME_PATTERN = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})$"
+    r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})$"
 )
 _DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _DATETIME_RE = re.compile(_DATETIME_PATTERN)
@@ -274,7 +276,8 @@ def _decode_number(value: Any) -> float:
 
 def _decode_datetime(value: Any) -> dt.datetime:
     if type(value) is not str or not _DATETIME_RE.match(value):
-        _fail("must be an RFC 3339 date-time with a UTC offset, e.g. 2025-08-04T09:30:00+07:00")
+        _fail("must be an RFC 3339 date-time with a UTC offset in the years 2000-2099, "
+              "e.g. 2025-08-04T09:30:00+07:00")
     try:
         return dt.datetime.fromisoformat(value)
     except ValueError as exc:

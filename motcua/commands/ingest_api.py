@@ -11,6 +11,7 @@ from motcua.observability import new_registry, serve_metrics
 from motcua.settings import Settings, SettingsError
 from producers.ingest_api import IngestService, make_server
 from producers.ingest_auth import TokenTable
+from producers.ingest_rate import RateLimiter
 from producers.outbox import Outbox
 from producers.publisher import Publisher, PublisherMetrics
 from producers.runtime import background_relay, outbox_path
@@ -58,7 +59,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     service = IngestService(publisher, _lookup, settings.event_source)
     host, port = args.host or settings.ingest_host, args.port or settings.ingest_port
     server = make_server(service, tokens, settings.ingest_max_bytes, host, port,
-                         count=lambda e, s: requests.labels(e, str(s)).inc())
+                         count=lambda e, s: requests.labels(e, str(s)).inc(),
+                         limiter=RateLimiter(settings.ingest_rate_per_s))
     serve_metrics(args.metrics_port, registry, settings.metrics_host)
     stop = stop_event()
     report = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731

@@ -23,11 +23,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("which", choices=("letters", "db"))
     p.add_argument("--metrics-port", type=int, default=0, help="Prometheus port (0 = off)")
     p.add_argument("--metrics-host", default="127.0.0.1")
-    p.add_argument("--group", default=None, help="consumer group (default motcua-sink-WHICH)")
+    p.add_argument("--group", default=None,
+                   help="consumer group (default MOTCUA_TOPIC_PREFIX + motcua-sink-WHICH)")
     p.add_argument("--topics", default=None,
                    help="comma-separated input topics (tests; default the contract's)")
-    p.add_argument("--letters-topic", default=topics.LETTERS.name)
-    p.add_argument("--dead-letter-topic", default=topics.DEAD_LETTERS.name)
+    p.add_argument("--letters-topic", default=None,
+                   help="default MOTCUA_TOPIC_PREFIX + " + topics.LETTERS.name)
+    p.add_argument("--dead-letter-topic", default=None,
+                   help="default MOTCUA_TOPIC_PREFIX + " + topics.DEAD_LETTERS.name)
     p.add_argument("--no-delivery", action="store_true", help="letters: do not deliver")
     p.set_defaults(func=run)
 
@@ -75,12 +78,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         from prometheus_client import start_http_server
         start_http_server(args.metrics_port, addr=args.metrics_host, registry=registry)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    sink = build_sink(args.which, settings, args.letters_topic)
+    prefix = settings.topic_prefix  # like the worker and the producers
+    sink = build_sink(args.which, settings, args.letters_topic or prefix + topics.LETTERS.name)
     sink.setup()
-    in_topics = tuple(args.topics.split(",")) if args.topics else default_topics(args.which)
+    in_topics = (tuple(args.topics.split(",")) if args.topics
+                 else tuple(prefix + t for t in default_topics(args.which)))
     with kafka_bootstrap(settings) as bootstrap:
         cfg = kafka_python_config(settings, bootstrap)
-        consumer = KafkaConsumer(*in_topics, group_id=args.group or f"motcua-sink-{args.which}",
+        consumer = KafkaConsumer(*in_topics, group_id=args.group or f"{prefix}motcua-sink-{args.which}",
                                  enable_auto_commit=False, auto_offset_reset="earliest",
                                  client_id=f"motcua-sink-{args.which}-{uuid.uuid4().hex[:6]}",
                                  **FAST_GROUP_TUNING, **cfg)
@@ -92,7 +97,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                               f"metrics={args.metrics_port or 'off'}", flush=True)
         try:
             run_sink(sink, consumer, producer, stop, SinkMetrics(registry, args.which),
-                     dead_letter_topic=args.dead_letter_topic, source=settings.event_source,
+                     dead_letter_topic=args.dead_letter_topic or prefix + topics.DEAD_LETTERS.name,
+                     source=settings.event_source,
                      on_ready=ready)
         finally:
             stop.set()

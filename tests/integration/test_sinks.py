@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import socket
-import subprocess
 import tempfile
 import threading
 import time
@@ -27,6 +24,7 @@ from sinks.db.tables import dossiers, letters
 from sinks.letters.files import LetterFiles
 from sinks.letters.sink import LetterSink
 from sinks.metrics import SinkMetrics
+from tests.pg_cluster import OwnPostgres
 from tests.unit.test_letter_sink import (CODE, DEADLINE, apology, at_risk, overdue, received)
 
 pytestmark = pytest.mark.integration
@@ -183,45 +181,6 @@ def test_reporting_sink_upserts_are_idempotent(database_url: str, kafka_bootstra
 
 
 # --------------------------------------------------------------------------- DB outage
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class OwnPostgres:
-    """A throwaway PostgreSQL cluster on a spare port, run as the postgres user."""
-
-    def __init__(self, root: Path) -> None:
-        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
-        if not bins:
-            pytest.fail("PostgreSQL server binaries are not installed (/usr/lib/postgresql/*/bin)")
-        self.bin, self.port = bins[-1], _free_port()
-        self.data = root / "pgdata"
-        if os.geteuid() == 0:  # initdb refuses root: the cluster belongs to the postgres user
-            shutil.chown(root, "postgres")
-        self._as_postgres([str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
-                           "--auth=trust", "-E", "UTF8"])
-
-    def _as_postgres(self, cmd: list[str]) -> None:
-        if os.geteuid() == 0:
-            cmd = ["runuser", "-u", "postgres", "--"] + cmd
-        subprocess.run(cmd, check=True, capture_output=True, timeout=120)
-
-    @property
-    def url(self) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
-
-    def start(self) -> None:
-        opts = f"-p {self.port} -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", opts,
-                           "-l", str(self.data / "log"), "-w", "start"])
-
-    def stop(self) -> None:
-        self._as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
-                           "stop"])
-
 
 def test_db_stopped_mid_stream_loses_nothing(kafka_bootstrap: str, make_topic) -> None:
     root = Path(tempfile.mkdtemp(prefix="motcua-pg-"))  # outside pytest's root-only tmp dir
