@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -34,10 +35,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env(os.environ, state_dir=args.state_dir)
     except SettingsError as exc:
         parser.error(str(exc))
+    _configure_logging(settings.log_level, parser)
     try:
         return int(args.func(args, settings) or 0)
     except KeyboardInterrupt:
         return 130
+
+
+def _configure_logging(level: str, parser: argparse.ArgumentParser) -> None:
+    """One logging setup for every command: ``LEVEL name: message`` on stderr."""
+    if level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        parser.error(f"MOTCUA_LOG_LEVEL={level!r}: expected DEBUG, INFO, WARNING or ERROR")
+    logging.basicConfig(level=level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    # fpdf2's font subsetting logs every glyph at INFO: noise, not operations information.
+    logging.getLogger("fontTools").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 if __name__ == "__main__":

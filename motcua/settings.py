@@ -23,6 +23,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "MOTCUA_TOPIC_PARTITIONS": ("topic_partitions", "partitions per topic created (default 6)"),
     "MOTCUA_TOPIC_REPLICATION_FACTOR": ("topic_replication_factor",
                                         "replicas of every topic created, incl. faust's (default 1)"),
+    "MOTCUA_LOG_LEVEL": ("log_level", "DEBUG, INFO, WARNING (default) or ERROR; logs go to stderr"),
     "MOTCUA_SOURCE": ("event_source", "CloudEvents `source` of events this deployment publishes"),
     "KAFKA_SECURITY_PROTOCOL": ("kafka_security_protocol",
                                 "PLAINTEXT (default), SSL, SASL_PLAINTEXT or SASL_SSL"),
@@ -78,6 +79,7 @@ class Settings:
     topic_partitions: int = 6
     topic_replication_factor: int = 1
     event_source: str = "urn:motcua:local"
+    log_level: str = "WARNING"
     kafka_security_protocol: str = "PLAINTEXT"
     kafka_sasl_mechanism: str = "SCRAM-SHA-512"
     kafka_sasl_username: str | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import threading
 import uuid
 
@@ -71,7 +70,6 @@ def _delivery_thread(sink: BaseSink, settings: Settings, registry: CollectorRegi
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from kafka import KafkaConsumer, KafkaProducer
 
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     stop = stop_event()
     registry = CollectorRegistry()
     if args.metrics_port:

@@ -43,7 +43,8 @@ def test_no_personal_data_in_metrics_or_logs_of_a_pipeline_run(tmp_path: Path) -
     if not simulator_ready():
         pytest.fail("motcua simulate is not available")
     state = tmp_path / "var"
-    up = UpRun(state, "--duration", "45")
+    # INFO: the scan must see what operators see at INFO and above, not only warnings.
+    up = UpRun(state, "--duration", "45", env_extra={"MOTCUA_LOG_LEVEL": "INFO"})
     pages: list[str] = []
     try:
         up.wait_line("ready: motcua up", timeout=120)

@@ -37,8 +37,8 @@ def simulator_ready() -> bool:
 class UpRun:
     """`motcua up` in the background; ``lines`` collects its stdout."""
 
-    def __init__(self, state_dir: Path, *args: str) -> None:
-        env = {**os.environ, "MOTCUA_BROKER_PORT": str(free_port())}
+    def __init__(self, state_dir: Path, *args: str, env_extra: dict[str, str] | None = None) -> None:
+        env = {**os.environ, "MOTCUA_BROKER_PORT": str(free_port()), **(env_extra or {})}
         env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
         self.state_dir = state_dir
         self.proc = subprocess.Popen(
