@@ -2,9 +2,12 @@
 
 from pathlib import Path
 
+import pytest
+
 from motcua.settings import markdown_table
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
 
 
 def test_quick_start_is_exactly_make_run_and_make_test():
@@ -13,6 +16,8 @@ def test_quick_start_is_exactly_make_run_and_make_test():
     assert commands == ["make run", "make test"]
 
 
-def test_configuration_table_lists_every_env_var():
-    table = README.split("<!-- env:start -->\n", 1)[1].split("\n<!-- env:end -->", 1)[0]
-    assert table == markdown_table(), "run `python -m motcua.settings README.md`"
+@pytest.mark.parametrize("doc", ["README.md", "docs/deployment.md"])
+def test_configuration_table_lists_every_env_var(doc):
+    text = (ROOT / doc).read_text()
+    table = text.split("<!-- env:start -->\n", 1)[1].split("\n<!-- env:end -->", 1)[0]
+    assert table == markdown_table(), f"run `python -m motcua.settings {doc}`"
