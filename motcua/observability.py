@@ -108,7 +108,8 @@ BOARD_METRICS: dict[str, str] = {
 #: rules can be checked in one place (tests instantiate those classes and compare).
 COMPONENT_METRICS: dict[str, str] = {
     # stream_processors/telemetry.py (worker)
-    "motcua_worker_events": "counter", "motcua_worker_dead_letters": "counter",
+    "motcua_worker_records": "counter", "motcua_worker_events": "counter",
+    "motcua_worker_dead_letters": "counter",
     "motcua_worker_duplicates": "counter", "motcua_worker_reordered": "counter",
     "motcua_worker_flags": "counter", "motcua_worker_classifications": "counter",
     "motcua_worker_metric_snapshots": "counter",

@@ -16,7 +16,7 @@ from typing import Any
 import faust
 from prometheus_client import CollectorRegistry
 
-from motcua.kafka import faust_config
+from motcua.kafka import aiokafka_config, faust_config
 from motcua.settings import Settings
 from stream_processors.core.calendar import default_calendar
 from stream_processors.core.transitions import Context
@@ -24,10 +24,12 @@ from stream_processors.dossiers import agents as dossier_agents
 from stream_processors.metrics import agents as metric_agents
 from stream_processors.telemetry import WorkerTelemetry
 from stream_processors.topics import WorkerTopics
+from stream_processors.transport import WorkerApp
 
 __all__ = ["create_app", "RawTopics"]
 
 TIME_SOURCES = ("wall", "event")
+PRODUCER_LINGER_MS = 5
 
 
 class RawTopics:
@@ -54,9 +56,13 @@ def _app_config(settings: Settings, bootstrap: str, worker_id: str) -> dict[str,
         id=settings.topic_prefix + settings.worker_app_id, **faust_config(settings, bootstrap),
         store=store, datadir=str(settings.state_dir / f"worker-{worker_id}"),
         topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication_factor,
         table_standby_replicas=settings.standby_replicas, broker_session_timeout=6,
         broker_heartbeat_interval=1, consumer_auto_offset_reset="earliest", web_enabled=False,
-        processing_guarantee="at_least_once", stream_wait_empty=False, autodiscover=False)
+        processing_guarantee="at_least_once", stream_wait_empty=False, autodiscover=False,
+        # agents send a batch's outputs together and await the acks once: let them share
+        # produce requests instead of one tiny request per record
+        producer_linger_ms=PRODUCER_LINGER_MS, producer_max_batch_size=1024 * 1024)
 
 
 def create_app(settings: Settings, bootstrap: str, *, worker_id: str,
@@ -67,7 +73,8 @@ def create_app(settings: Settings, bootstrap: str, *, worker_id: str,
     """A configured worker app; ``on_ready`` gets the ``ready: worker ...`` line once joined."""
     if settings.time_source not in TIME_SOURCES:
         raise ValueError(f"MOTCUA_TIME_SOURCE={settings.time_source!r}: expected wall or event")
-    app = faust.App(**_app_config(settings, bootstrap, worker_id))
+    app = WorkerApp(**_app_config(settings, bootstrap, worker_id),
+                    end_offset_client_config=aiokafka_config(settings, bootstrap))
     topics, raw = WorkerTopics(settings.topic_prefix), RawTopics(app)
     telemetry = WorkerTelemetry(registry)
     ctx = Context(default_calendar(),
@@ -77,11 +84,13 @@ def create_app(settings: Settings, bootstrap: str, *, worker_id: str,
     processor = dossier_agents.register(app, raw, topics, telemetry, ctx, settings, **common)
     aggregator = metric_agents.register(app, raw, topics, telemetry, settings, **common)
 
-    async def forget(*_: Any, **__: Any) -> None:
-        processor.forget_partitions()
-        aggregator.forget_partitions()
+    async def keep_assigned(_sender: Any, assigned: Any, **__: Any) -> None:
+        processor.keep_partitions({tp.partition for tp in assigned
+                                   if tp.topic in (topics.lifecycle, topics.ticks)})
+        aggregator.keep_partitions({tp.partition for tp in assigned
+                                    if tp.topic == topics.metric_facts})
 
-    app.on_partitions_revoked.connect(forget)
+    app.on_partitions_assigned.connect(keep_assigned)
 
     @app.task
     async def announce() -> None:

@@ -16,7 +16,10 @@ from schemas.derived import DeadLettered
 from schemas.errors import ContractError
 from stream_processors.core.outputs import event_id
 
-__all__ = ["Origin", "contract_reason", "dead_letter", "normalise_headers"]
+__all__ = ["Origin", "contract_reason", "dead_letter", "normalise_headers", "MAX_ORIGINAL_BYTES"]
+
+#: base64 of this many bytes stays within ``DeadLettered.original_value``'s 2,000,000 characters
+MAX_ORIGINAL_BYTES = 1_500_000
 
 
 @dataclass(frozen=True)
@@ -51,10 +54,14 @@ def _b64(raw: bytes | None) -> str:
 def dead_letter(origin: Origin, reason: str, detail: str, *, time: datetime,
                 source: str) -> KafkaRecord:
     """The ``pipeline.dead_lettered`` record for a rejected record; id = its topic/partition/offset."""
+    value = origin.value or b""
+    if len(value) > MAX_ORIGINAL_BYTES:  # the contract caps original_value's base64 length
+        detail = f"original value truncated from {len(value)} bytes; {detail}"
+        value = value[:MAX_ORIGINAL_BYTES]
     data = DeadLettered(
         reason=reason, detail=detail[:4000], source_topic=origin.topic,
         source_partition=origin.partition, source_offset=origin.offset,
-        original_value=_b64(origin.value),
+        original_value=_b64(value),
         original_key=_b64(origin.key) if origin.key is not None else None,
         original_headers={k: _b64(v) for k, v in origin.headers} or None)
     ident = event_id("dead-letter", origin.topic, origin.partition, origin.offset)

@@ -1,6 +1,6 @@
 """Prometheus metrics of the worker, registered on an injected ``CollectorRegistry``.
 
-Labels are bounded: event type, dead-letter reason, flag kind, classification.
+Labels are bounded: event type, dead-letter reason, flag kind, classification, input topic.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ __all__ = ["WorkerTelemetry"]
 
 class WorkerTelemetry:
     def __init__(self, registry: CollectorRegistry) -> None:
+        self.records = Counter("motcua_worker_records", "Records consumed, by input topic "
+                               "(lifecycle, ticks, metric_facts, catalog)", ["topic"],
+                               registry=registry)
         self.events = Counter("motcua_worker_events", "Lifecycle records applied, by CloudEvents type",
                               ["type"], registry=registry)
         self.dead_letters = Counter("motcua_worker_dead_letters", "Records sent to dead-letters",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import queue
 import subprocess
@@ -13,13 +14,14 @@ from pathlib import Path
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from motcua.broker import ensure_topics
+from motcua.broker import ensure_topics, true_end_offsets
 from schemas.cloudevents import Event, from_record, to_record
 from schemas.lifecycle import ClockHeartbeat
 from schemas.topics import prefixed
 
 MOTCUA = str(Path(sys.executable).with_name("motcua"))
 PARTITIONS = 3
+SNAPSHOT_INTERVAL_S = 1
 
 
 class Deployment:
@@ -37,7 +39,7 @@ class Deployment:
     def env(self, **extra: str) -> dict[str, str]:
         return {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
                 "MOTCUA_TOPIC_PREFIX": self.prefix, "MOTCUA_TIME_SOURCE": "event",
-                "MOTCUA_TOPIC_PARTITIONS": str(PARTITIONS), "MOTCUA_SNAPSHOT_INTERVAL_S": "1",
+                "MOTCUA_TOPIC_PARTITIONS": str(PARTITIONS), "MOTCUA_SNAPSHOT_INTERVAL_S": str(SNAPSHOT_INTERVAL_S),
                 "MOTCUA_STATE_DIR": str(self.state_dir), **extra}
 
     def start_worker(self, worker_id: str = "a", **extra: str) -> "WorkerProcess":
@@ -79,6 +81,62 @@ class Deployment:
         finally:
             consumer.close()
 
+    def read_all(self, base: str, decode: bool = True) -> list:
+        """Every record the topic holds now (up to its true end offsets)."""
+        ends = {tp.partition: end for tp, end in self.end_offsets(base).items()}
+        seen: dict[int, int] = {}
+
+        def complete(records: list) -> bool:
+            for r in records[sum(seen.values()):]:
+                seen[r.partition] = seen.get(r.partition, 0) + 1
+            return all(seen.get(p, 0) >= end for p, end in ends.items())
+        raw = self.read(base, complete, decode=False)
+        return [from_record(r.key, r.value, r.headers) for r in raw] if decode else raw
+
+    @property
+    def group(self) -> str:
+        return self.prefix + "motcua-worker"
+
+    def end_offsets(self, base: str) -> dict[TopicPartition, int]:
+        """True end offsets (the embedded broker's ListOffsets can lag a batch)."""
+        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap)
+        try:
+            reported = consumer.end_offsets(
+                [TopicPartition(self.topic(base), p) for p in range(PARTITIONS)])
+        finally:
+            consumer.close()
+        return asyncio.run(true_end_offsets({"bootstrap_servers": self.bootstrap}, reported))
+
+    def caught_up(self, bases: Iterable[str]) -> bool:
+        """The worker group has committed every record of the ``bases`` topics."""
+        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=self.group,
+                                 enable_auto_commit=False)
+        try:
+            return all((consumer.committed(tp) or 0) >= end
+                       for base in bases for tp, end in self.end_offsets(base).items())
+        finally:
+            consumer.close()
+
+    def quiescent_metrics(self, timeout: float = 90.0) -> dict:
+        """Latest snapshot per subject once the worker is quiescent: every lifecycle and
+        metric-facts record committed (so applied), then no new snapshot for two snapshot
+        intervals (a changed scope key is published within one)."""
+        deadline = time.monotonic() + timeout
+        while not self.caught_up(("dossier-lifecycle", "metric-facts")):
+            assert time.monotonic() < deadline, "worker did not catch up"
+            time.sleep(0.5)
+        count = -1
+        while True:
+            ends = self.end_offsets("compliance-metrics")
+            if sum(ends.values()) == count:
+                break
+            assert time.monotonic() < deadline, "snapshots did not settle"
+            count = sum(ends.values())
+            time.sleep(2 * SNAPSHOT_INTERVAL_S + 0.5)
+        assert self.caught_up(("dossier-lifecycle", "metric-facts"))
+        snaps = self.read_all("compliance-metrics")
+        return {s.subject: (s.data.as_of, s.data.values) for s in snaps}
+
     def close(self) -> None:
         for worker in self.workers:
             worker.stop()
@@ -88,8 +146,9 @@ class Deployment:
 class WorkerProcess:
     """One ``motcua worker`` subprocess; waits for its ``ready:`` line."""
 
-    def __init__(self, env: dict[str, str], worker_id: str, timeout: float = 60.0) -> None:
-        self.proc = subprocess.Popen([MOTCUA, "worker", "--worker-id", worker_id], env=env,
+    def __init__(self, env: dict[str, str], worker_id: str, timeout: float = 60.0,
+                 args: tuple[str, ...] = ()) -> None:
+        self.proc = subprocess.Popen([MOTCUA, "worker", "--worker-id", worker_id, *args], env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []

@@ -12,6 +12,7 @@ COMMAND_MODULES = [
     "motcua.commands.topics",
     "motcua.commands.deadlines",
     "motcua.commands.worker",
+    "motcua.commands.bench",
     "motcua.commands.sink",
     "motcua.commands.db",
     "motcua.commands.letters",

@@ -185,7 +185,9 @@ def _window_values(b: _Bucket, targets: Targets) -> dict[str, float]:
                  "resolved_qua_han", "apology_on_time", "apology_late", "apology_never"):
         values.setdefault(name, 0.0)
     if b.ratios:
-        values.update(time_ratio_mean=sum(b.ratios) / len(b.ratios),
+        # fsum is exactly rounded, so the mean does not depend on the order facts arrived in
+        # (a restarted worker restores them in another order than an uninterrupted one)
+        values.update(time_ratio_mean=math.fsum(b.ratios) / len(b.ratios),
                       time_ratio_p50=_percentile(b.ratios, 0.5),
                       time_ratio_p90=_percentile(b.ratios, 0.9))
     if b.used:

@@ -31,7 +31,10 @@ from stream_processors.core.office_hours import working_minutes_between
 from stream_processors.core.outputs import Emit, FactsChanged, IngestRejected, event_id
 from stream_processors.core.transitions import Context, transition
 
-__all__ = ["Applied", "apply", "new_state", "refresh_facts"]
+__all__ = ["Applied", "apply", "history_entry", "history_event", "new_state", "refresh_facts"]
+
+REDACTED = "-"
+HISTORY_SOURCE = "urn:motcua:history"
 
 
 @dataclass(frozen=True)
@@ -78,16 +81,42 @@ def refresh_facts(state: DossierState, at: datetime) -> tuple[DossierState, Fact
 
 
 def _record(state: DossierState, event: Event, ctx: Context) -> DossierState:
-    history = tuple(sorted((*state.history, cloudevents.to_json(event)),
-                           key=lambda h: datetime.fromisoformat(h["time"])))
+    entry = history_entry(event)
+    if state.last_time is None or event.time >= state.last_time:
+        history = (*state.history, entry)  # in order: the common case, no re-sort
+    else:
+        at = sum(1 for h in state.history if datetime.fromisoformat(h["time"]) <= event.time)
+        history = (*state.history[:at], entry, *state.history[at:])
     last = max(state.last_time, event.time) if state.last_time else event.time
     return replace(state, ids=(*state.ids, event.id)[-ctx.max_ids:], history=history,
                    last_time=last)
 
 
+def history_entry(event: Event) -> dict:
+    """The event as kept in the history for reordering: id, type, time and data — without the
+    envelope (the rest is constant or the dossier code) and without the applicant block, which
+    no transition reads, so the worker's state holds no citizen's personal data."""
+    data = cloudevents.to_json(event)["data"]
+    data.pop("dossier_code", None)
+    if "applicant" in data:
+        data["applicant"] = {"name": REDACTED}
+    return {"id": event.id, "type": event.type, "time": event.time.isoformat(), "data": data}
+
+
+def history_event(entry: dict, code: str) -> Event:
+    """The :class:`Event` of a history entry (also reads the older full-envelope entries)."""
+    if "specversion" in entry:
+        return cloudevents.from_json(entry)
+    return cloudevents.from_json({
+        "specversion": cloudevents.SPECVERSION, "id": entry["id"], "source": HISTORY_SOURCE,
+        "type": entry["type"], "time": entry["time"], "subject": code,
+        "datacontenttype": cloudevents.CONTENT_TYPE,
+        "data": {"dossier_code": code, **entry["data"]}})
+
+
 def _reorder(state: DossierState, event: Event, ctx: Context) -> DossierState:
     """Rebuild from the history plus ``event`` in event-time order (stable for equal times)."""
-    events = [cloudevents.from_json(h) for h in state.history]
+    events = [history_event(h, state.code) for h in state.history]
     events.insert(sum(1 for e in events if e.time <= event.time), event)
     rebuilt = new_state(state.code, state.partition)
     for e in events:

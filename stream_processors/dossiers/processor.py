@@ -1,7 +1,13 @@
 """The lifecycle adapter: decode → core → Table → send. No faust import; faust wires it up.
 
 One instance per worker. ``table`` is the faust Table (any mutable mapping of dossier code →
-state dict); ``send(topic, record, partition=None)`` is an async publisher. Per partition it keeps
+state dict); ``send(topic, record, partition=None)`` is an async publisher returning an ack
+awaitable. Records are handled in **batches** (:meth:`handle_batch`): states live in memory for
+the batch, every output is queued at once, and only once *all* acks arrived is each touched
+dossier written to the Table — one write per dossier per batch, outputs confirmed before the state
+(and so its changelog) records them. ``scope(partition)`` is a context manager the adapter
+provides so Table reads and writes address the right partition (faust takes it from the current
+event; a batch spans partitions). Per partition it keeps
 the deadline index and, in event-time mode, the watermark (max event time seen on that partition,
 heartbeats included). Both are derived data, rebuilt from the Table when a partition is first seen
 after a start or rebalance.
@@ -15,7 +21,9 @@ faust cannot write Tables from a timer.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+import contextlib
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +49,31 @@ Send = Callable[..., Awaitable[Any]]
 WATERMARK_KEY = "__watermark__:{}"
 
 
+class _Batch:
+    """What one batch changed: states by code (written after the acks), pending acks."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, DossierState] = {}
+        self.marks: dict[int, str] = {}  # partition -> watermark to persist
+        self.acks: list[Any] = []
+        self.facts: dict[str, FactsChanged] = {}  # code -> the batch's net change of facts
+        self.keys: dict[str, set[str]] = {}  # code -> scope keys of every version in the batch
+
+    def add_facts(self, change: FactsChanged) -> None:
+        """Coalesce a dossier's facts changes within the batch. The net change is sent to the
+        scope keys of *every* intermediate version: a replay after a crash may batch differently
+        from the run that published an intermediate version to a key, and that key must still
+        see the final value (or its removal)."""
+        first = self.facts.get(change.code)
+        self.facts[change.code] = change if first is None else replace(change, old=first.old)
+        keys = self.keys.setdefault(change.code, set())
+        keys |= scope_keys(change.old) | scope_keys(change.new)
+
+
+def _no_scope(partition: int) -> contextlib.AbstractContextManager:
+    return contextlib.nullcontext()
+
+
 class DossierProcessor:
     def __init__(self, table: MutableMapping[str, Any], send: Send, ctx: Context,
                  topics: WorkerTopics, telemetry: WorkerTelemetry, *, event_time: bool,
@@ -50,16 +83,49 @@ class DossierProcessor:
         self.index = DeadlineIndex()
         self.watermarks: dict[int, datetime] = {}
         self.indexed: set[int] = set()
+        self._batch = _Batch()
+        self._scope: Callable[[int], contextlib.AbstractContextManager] = _no_scope
 
     def forget_partitions(self) -> None:
-        """After a rebalance: rebuild index and watermarks lazily from the Table."""
-        self.indexed.clear()
-        self.index = DeadlineIndex()
-        self.watermarks.clear()
+        """Forget every partition: index and watermarks are rebuilt lazily from the Table."""
+        self.keep_partitions(set())
+
+    def keep_partitions(self, partitions: set[int]) -> None:
+        """After a rebalance assigned ``partitions``: forget the others. The kept ones stay as
+        they are — faust revokes everything before each assignment, and a partition that comes
+        straight back was processed by nobody in between."""
+        for partition in set(self.indexed) - partitions:
+            self.indexed.discard(partition)
+            self.index.drop_partition(partition)
+            self.watermarks.pop(partition, None)
+
+    async def handle_batch(self, origins: Iterable[Origin],
+                           scope: Callable[[int], contextlib.AbstractContextManager] = _no_scope
+                           ) -> None:
+        """Apply records in order (lifecycle records and deadline ticks), then confirm every
+        output and only then save each touched dossier once."""
+        self._scope, self._batch = scope, _Batch()
+        for origin in origins:
+            with scope(origin.partition):
+                if origin.topic == self.topics.ticks:
+                    await self._handle_tick(origin)
+                else:
+                    await self._handle(origin)
+        await self._commit(self._batch)
 
     async def handle(self, origin: Origin) -> None:
         """Apply one lifecycle record; anything rejected goes to dead-letters."""
+        await self.handle_batch([origin])
+
+    async def handle_tick(self, origin: Origin) -> None:
+        """Apply a wall-clock deadline tick ``{"code", "at"}`` from the deadline-ticks topic."""
+        await self.handle_batch([origin])
+
+    async def _handle(self, origin: Origin) -> None:
         self._ensure_indexed(origin.partition)
+        if origin.key is None:  # Kafka would put it on any partition, away from its dossier
+            await self._dead_letter(origin, "invalid_record", "record has no key (the dossier code)")
+            return
         try:
             event = from_record(origin.key, origin.value, origin.headers)
         except ContractError as exc:
@@ -73,8 +139,7 @@ class DossierProcessor:
             await self._advance(origin.partition, event.time)
         await self._apply(origin, event)
 
-    async def handle_tick(self, origin: Origin) -> None:
-        """Apply a wall-clock deadline tick ``{"code", "at"}`` from the deadline-ticks topic."""
+    async def _handle_tick(self, origin: Origin) -> None:
         self._ensure_indexed(origin.partition)
         tick = json.loads(origin.value)
         await self._fire(tick["code"], from_iso(tick["at"]))
@@ -88,9 +153,15 @@ class DossierProcessor:
                 ticks.append((partition, KafkaRecord(code.encode(), value, [])))
         return ticks
 
+    def _state(self, code: str) -> DossierState | None:
+        state = self._batch.states.get(code)
+        if state is not None:
+            return state
+        raw = self.table.get(code)
+        return DossierState.from_dict(raw) if raw else None
+
     async def _apply(self, origin: Origin, event: Event) -> None:
-        raw = self.table.get(event.subject)
-        state = DossierState.from_dict(raw) if raw else new_state(event.subject, origin.partition)
+        state = self._state(event.subject) or new_state(event.subject, origin.partition)
         try:
             applied = apply(state, event, self.ctx)
         except IngestRejected as exc:
@@ -108,7 +179,9 @@ class DossierProcessor:
         state, emits = applied.state, list(applied.emits)
         changes = [applied.facts] if applied.facts else []
         if self.event_time:
-            state, more, changed = self._fire_state(state, self.watermarks[origin.partition])
+            # .get: a rebalance during an await above may have cleared the watermarks
+            mark = self.watermarks.get(origin.partition, event.time)
+            state, more, changed = self._fire_state(state, mark)
             emits += more
             changes += changed
         await self._store(state, emits, changes)
@@ -123,13 +196,13 @@ class DossierProcessor:
         for code in self.index.pop_due(partition, time):
             fired = await self._fire(code, time) or fired
         if persist or fired:
-            self.table[WATERMARK_KEY.format(partition)] = iso(time)
+            self._batch.marks[partition] = iso(time)
 
     async def _fire(self, code: str, now: datetime) -> bool:
-        raw = self.table.get(code)
-        if not raw:
+        state = self._state(code)
+        if state is None:
             return False
-        state, emits, changes = self._fire_state(DossierState.from_dict(raw), now)
+        state, emits, changes = self._fire_state(state, now)
         await self._store(state, emits, changes)
         return bool(emits)
 
@@ -143,15 +216,31 @@ class DossierProcessor:
 
     async def _store(self, state: DossierState, emits: list[Emit],
                      changes: list[FactsChanged]) -> None:
+        """Queue the outputs; the state is saved by :meth:`_commit` once they are all acked."""
+        acks = self._batch.acks
+        for emit in emits:
+            acks.append(await self._publish(emit))
+        for change in changes:
+            self._batch.add_facts(change)  # published once per dossier per batch, at commit
+        self._batch.states[state.code] = state
+        self._reindex(state)
+
+    async def _commit(self, batch: _Batch) -> None:
         # Outputs must be acknowledged before the state (and so its changelog) records them:
         # otherwise a crash could leave a restored state saying "flag sent" for a lost flag.
-        pending = [await self._publish(emit) for emit in emits]
-        for change in changes:
-            pending += await self._publish_facts(change, state.partition)
-        for ack in pending:
+        for code, change in batch.facts.items():
+            batch.acks += await self._publish_facts(change, batch.keys[code])
+        for ack in batch.acks:
             await ack
-        self.table[state.code] = state.to_dict()
-        self._reindex(state)
+        for code, state in batch.states.items():
+            with self._scope(state.partition):
+                self.table[code] = state.to_dict()
+            # again: a rebalance while the acks were awaited replaced the index (forget_partitions)
+            # and rebuilt it from the Table *before* these states were written
+            self._reindex(state)
+        for partition, mark in batch.marks.items():
+            with self._scope(partition):
+                self.table[WATERMARK_KEY.format(partition)] = mark
 
     async def _publish(self, emit: Emit) -> Any:
         event = Event(id=emit.id, source=self.source, time=emit.time,
@@ -165,9 +254,9 @@ class DossierProcessor:
             self.telemetry.flags.labels(kind).inc()
         return ack
 
-    async def _publish_facts(self, change: FactsChanged, partition: int) -> list[Any]:
+    async def _publish_facts(self, change: FactsChanged, keys: set[str]) -> list[Any]:
         new_keys, acks = scope_keys(change.new), []
-        for key in sorted(scope_keys(change.old) | new_keys):
+        for key in sorted(keys | new_keys):
             body = {"code": change.code, "seq": change.seq, "time": iso(change.time),
                     "facts": change.new if key in new_keys else None}
             acks.append(await self.send(self.topics.metric_facts,
@@ -192,4 +281,4 @@ class DossierProcessor:
     async def _dead_letter(self, origin: Origin, reason: str, detail: str) -> None:
         self.telemetry.dead_letters.labels(reason).inc()
         record = dead_letter(origin, reason, detail, time=self.clock(), source=self.source)
-        await self.send(self.topics.dead_letters, record)
+        self._batch.acks.append(await self.send(self.topics.dead_letters, record))

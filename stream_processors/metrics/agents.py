@@ -1,11 +1,12 @@
 """Faust wiring of the metrics aggregator: the facts agent (writes the ``metric_facts`` Table,
-``concurrency=1``), the catalog agent (only sends) and the snapshot timer."""
+``concurrency=1``, in batches like the lifecycle agent), the catalog agent (only sends) and the
+snapshot timer."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from stream_processors.dossiers.agents import origin_of
+from stream_processors.dossiers.agents import BATCH, WITHIN, origin_of, partition_scope
 from stream_processors.metrics.aggregator import MetricAggregator
 
 __all__ = ["register"]
@@ -19,13 +20,16 @@ def register(app: Any, raw: Any, topics: Any, telemetry: Any, settings: Any, *,
 
     @app.agent(raw.get(topics.metric_facts), name="aggregate_metric_facts", concurrency=1)
     async def aggregate_metric_facts(stream: Any) -> None:
-        async for event in stream.events():
-            await aggregator.handle_facts(origin_of(event))
+        async for events in stream.take_events(BATCH, within=WITHIN):
+            await aggregator.handle_facts_batch([origin_of(e) for e in events],
+                                                partition_scope(events))
+            telemetry.records.labels("metric_facts").inc(len(events))
 
     @app.agent(raw.get(topics.catalog), name="read_catalog", concurrency=1)
     async def read_catalog(stream: Any) -> None:
         async for event in stream.events():
             await aggregator.handle_catalog(origin_of(event))
+            telemetry.records.labels("catalog").inc()
 
     @app.timer(interval=settings.snapshot_interval_s, name="publish_snapshots")
     async def publish_snapshots() -> None:

@@ -14,8 +14,9 @@ the four-step procedure share and the public-disclosure completeness per departm
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from datetime import datetime
 from typing import Any
 
@@ -52,27 +53,56 @@ class MetricAggregator:
         self.as_of: dict[str, datetime] = {}
         self.dirty: set[str] = set()
         self.indexed: set[int] = set()
+        self.partition_of: dict[str, int] = {}  # scope key -> its facts-topic partition
 
     def forget_partitions(self) -> None:
-        self.indexed.clear()
-        self.facts.clear()
-        self.as_of.clear()
+        self.keep_partitions(set())
+
+    def keep_partitions(self, partitions: set[int]) -> None:
+        """After a rebalance assigned ``partitions`` (of the facts topic): forget the others.
+        Kept ones stay loaded; forgetting them too would lose a changed key's last snapshot if
+        no further fact arrived to reload it."""
+        for key, partition in list(self.partition_of.items()):
+            if partition not in partitions:
+                del self.partition_of[key]
+                self.facts.pop(key, None)
+                self.as_of.pop(key, None)
+                self.dirty.discard(key)
+        self.indexed &= partitions
 
     async def handle_facts(self, origin: Origin) -> None:
-        self._ensure_indexed(origin.partition)
+        await self.handle_facts_batch([origin])
+
+    async def handle_facts_batch(self, origins: Iterable[Origin],
+                                 scope: Callable[[int], Any] = lambda p: contextlib.nullcontext()
+                                 ) -> None:
+        """Apply facts in order; each touched (scope key, dossier) is written once at the end."""
+        writes: dict[str, tuple[int, dict[str, Any] | None]] = {}
+        for origin in origins:
+            with scope(origin.partition):
+                self._ensure_indexed(origin.partition)
+                self._apply_facts(origin, writes)
+        for tkey, (partition, value) in writes.items():
+            with scope(partition):
+                if value is not None:
+                    self.table[tkey] = value
+                elif self.table.get(tkey) is not None:
+                    del self.table[tkey]
+
+    def _apply_facts(self, origin: Origin, writes: dict) -> None:
         key, body = origin.key.decode(), json.loads(origin.value)
         tkey = f"{key}|{body['code']}"
-        stored = self.table.get(tkey)
+        stored = writes[tkey][1] if tkey in writes else self.table.get(tkey)
         if stored is not None and stored["seq"] > body["seq"]:
             return
         if body["facts"] is None:
-            if stored is not None:
-                del self.table[tkey]
+            writes[tkey] = (origin.partition, None)
             self.facts.get(key, {}).pop(body["code"], None)
         else:
-            self.table[tkey] = {"seq": body["seq"], "facts": body["facts"], "time": body["time"],
-                                "p": origin.partition}
+            writes[tkey] = (origin.partition, {"seq": body["seq"], "facts": body["facts"],
+                                               "time": body["time"], "p": origin.partition})
             self.facts.setdefault(key, {})[body["code"]] = body["facts"]
+        self.partition_of[key] = origin.partition
         self._touch(key, from_iso(body["time"]))
 
     async def handle_catalog(self, origin: Origin) -> None:
@@ -128,4 +158,5 @@ class MetricAggregator:
             if stored and stored.get("p") == partition:
                 key, _, code = tkey.partition("|")
                 self.facts.setdefault(key, {})[code] = stored["facts"]
+                self.partition_of[key] = partition
                 self._touch(key, from_iso(stored["time"]))

@@ -66,3 +66,15 @@ def test_window_bounds():
     assert start == at("2025-07-01", "00:00")
     start, _ = window_bounds("rolling_30d", at("2025-08-30"))
     assert start == at("2025-08-01", "00:00")
+
+
+def test_means_do_not_depend_on_the_order_of_facts():
+    # a restarted worker restores facts in another order than an uninterrupted run
+    base = facts(1, rec("2025-08-04"), res("2025-08-05"))
+    many = [dict(base, used=u, statutory=2400) for u in (1336, 522, 1068, 1970, 1016, 177, 2376, 1076)]
+    ratios = [f["used"] / 2400 for f in many]
+    assert sum(ratios) != sum(reversed(ratios))  # plain float sums differ for these
+    as_of = at("2025-08-20", "10:00")
+    forward = compute_views("province:all", many, as_of)
+    backward = compute_views("province:all", list(reversed(many)), as_of)
+    assert forward == backward

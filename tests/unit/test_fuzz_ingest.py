@@ -87,8 +87,6 @@ def test_valid_events_in_impossible_orders_never_crash_the_worker() -> None:
     print("impossible-order outcomes:", dict(outcomes))
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the worker accepts a lifecycle record without a key "
-                   "(stream_processors/; reported in docs/faults.md)")
 def test_a_null_key_is_refused() -> None:
     """Kafka puts a keyless record on an arbitrary partition, away from the dossier's other
     events, so the dossier would be processed (and its table row written) on two partitions."""

@@ -1,0 +1,34 @@
+"""``motcua bench``: the benchmark of issue 9 (a benchmark, not a test; see docs/performance.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from motcua.settings import Settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "bench", help="measure throughput, tick cost and flag latency on the embedded broker",
+        description="One run, side by side on the same simulated records: a bare aiokafka "
+                    "consumer, a trivial faust agent, a faust agent with one Table write per "
+                    "event, our worker; our outbox publisher vs plain kafka-python; the deadline "
+                    "index tick cost at 10k/100k/1M open dossiers; deadline → flag latency in "
+                    "live mode; state bytes per open dossier. Progress on stderr; the last "
+                    "stdout line is one JSON object. Uses KAFKA_BOOTSTRAP_SERVERS if set, else "
+                    "starts its own embedded broker.")
+    p.add_argument("--quick", action="store_true", help="smaller workload, under two minutes")
+    p.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # the CLI's own test
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from stream_processors.bench.run import run_bench
+
+    mode = "tiny" if args.tiny else "quick" if args.quick else "full"
+    result = run_bench(mode, report=lambda line: print(line, file=sys.stderr, flush=True),
+                       bootstrap=settings.kafka_bootstrap_servers or None)
+    print(json.dumps(result, sort_keys=True), flush=True)
+    return 0
