@@ -22,7 +22,7 @@ from sinks.letters.delivery import DeliveryWorker, SmtpSender, WebhookSender
 from sinks.letters.files import LetterFiles
 from sinks.letters.sink import LetterSink
 from sinks.metrics import DeliveryMetrics
-from tests.integration.test_sinks import _free_port
+from motcua.orchestrator import free_port as _free_port
 from tests.unit.test_letter_sink import CODE, DEADLINE, apology, at_risk, received
 
 pytestmark = pytest.mark.integration
