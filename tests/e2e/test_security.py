@@ -46,6 +46,7 @@ def test_no_personal_data_in_metrics_or_logs_of_a_pipeline_run(tmp_path: Path) -
     # INFO: the scan must see what operators see at INFO and above, not only warnings.
     up = UpRun(state, "--duration", "45", env_extra={"MOTCUA_LOG_LEVEL": "INFO"})
     pages: list[str] = []
+    last_page: dict[str, str] = {}
     try:
         up.wait_line("ready: motcua up", timeout=120)
         info = up.run_info()
@@ -56,6 +57,7 @@ def test_no_personal_data_in_metrics_or_logs_of_a_pipeline_run(tmp_path: Path) -
                 try:
                     with urllib.request.urlopen(url, timeout=5) as r:
                         pages.append(r.read().decode())
+                        last_page[url] = pages[-1]
                 except OSError:
                     pass
             time.sleep(5)
@@ -74,6 +76,20 @@ def test_no_personal_data_in_metrics_or_logs_of_a_pipeline_run(tmp_path: Path) -
     assert any(CODE_RE.search(p.name) for p in Path(info["letters_dir"]).glob("*.html"))
     labels = {m for p in pages for m in re.findall(r'\{([^}]*)\}', p)}
     assert not [lab for lab in labels if CODE_RE.search(lab)], labels
+    assert set(last_page) == set(urls), sorted(set(urls) - set(last_page))
+    _assert_promtool_accepts(last_page)
+
+
+def _assert_promtool_accepts(pages: dict[str, str]) -> None:
+    """Issue 7: `promtool check metrics` accepts every component's /metrics page."""
+    import shutil
+
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool missing: apt-get install prometheus (the Makefile does)"
+    for url, page in pages.items():
+        res = subprocess.run([promtool, "check", "metrics"], input=page.encode(),
+                             capture_output=True)
+        assert res.returncode == 0, (url, res.stdout + res.stderr)
 
 
 def test_a_pathologically_nested_replay_line_is_reported_and_the_import_goes_on(tmp_path):
