@@ -26,6 +26,7 @@ from motcua.broker import EmbeddedBroker, ensure_topics
 from schemas.topics import prefixed
 from tests.faults.proxy import TcpProxy, free_port
 from tests.worker_harness import MOTCUA
+from tests.waiting import wait_until
 
 PARTITIONS = 3
 SIM = ["--seed", "5", "--start", "2025-08-04", "--rate", "300"]
@@ -57,14 +58,6 @@ def _outbox_pending(env: dict) -> int:
     return int(re.search(r"pending: (\d+)", out).group(1))
 
 
-def _wait(cond, timeout: float, what: str):  # noqa: ANN001, ANN202
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := cond():
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
 
 @pytest.mark.timeout(240)
 def test_outbox_holds_through_a_broker_outage_and_delivers_everything(tmp_path: Path) -> None:
@@ -92,12 +85,12 @@ def test_outbox_holds_through_a_broker_outage_and_delivers_everything(tmp_path: 
         threading.Thread(target=lambda: [errors.put(line) for line in sim.stderr],
                          daemon=True).start()
         try:
-            _wait(lambda: sum(_read_ids(bootstrap, topic, quiet=0.5).values()) > 0, 60,
+            wait_until(lambda: sum(_read_ids(bootstrap, topic, quiet=0.5).values()) > 0, 60,
                   "the first delivered events")
             proxy.cut()
-            _wait(lambda: _outbox_pending(env) >= 200, 60, "events held in the outbox")
+            wait_until(lambda: _outbox_pending(env) >= 200, 60, "events held in the outbox")
             stderr = []
-            _wait(lambda: any("unavailable" in s for s in _drain(errors, stderr)), 60,
+            wait_until(lambda: any("unavailable" in s for s in _drain(errors, stderr)), 60,
                   "the relay reporting the outage")
             held = _outbox_pending(env)
             proxy.restore()

@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import tempfile
 import threading
-import time
 import urllib.request
 import uuid
 from pathlib import Path
@@ -26,6 +25,7 @@ from schemas.topics import prefixed
 from tests.faults.proxy import free_port
 from tests.pg_cluster import OwnPostgres
 from tests.unit.test_letter_sink import at_risk, received
+from tests.waiting import wait_until
 from tests.worker_harness import MOTCUA
 
 CODES = [f"000.00.15.H47-250901-{i:04d}" for i in range(1, 101)]
@@ -40,7 +40,7 @@ class Sink:
         self.which, self.lines = which, queue.Queue()
         self.output: list[str] = []
         threading.Thread(target=self._pump, daemon=True).start()
-        _wait(lambda: any(s.startswith("ready: sink") for s in self._drain()), 60,
+        wait_until(lambda: any(s.startswith("ready: sink") for s in self._drain()), 60,
               f"{which} ready")
 
     def _pump(self) -> None:
@@ -70,14 +70,6 @@ class Sink:
         self.proc.stdout.close()
         return self.proc.returncode
 
-
-def _wait(cond, timeout: float, what: str):  # noqa: ANN001, ANN202
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := cond():
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _publish(bootstrap: str, prefix: str, codes: list[str]) -> None:
@@ -115,14 +107,14 @@ def test_sinks_stall_visibly_while_postgres_is_down_and_lose_nothing(kafka_boots
     try:
         sinks = [Sink("db", env), Sink("letters", env)]
         _publish(kafka_bootstrap, prefix, CODES[:40])
-        _wait(lambda: count("dossiers") == 40 and count("letters") == 40, 60, "first 40")
+        wait_until(lambda: count("dossiers") == 40 and count("letters") == 40, 60, "first 40")
         engine.dispose()
         pg.stop()
         _publish(kafka_bootstrap, prefix, CODES[40:])
-        _wait(lambda: all(s.stalled() == 1 for s in sinks), 60, "both sinks stalled")
+        wait_until(lambda: all(s.stalled() == 1 for s in sinks), 60, "both sinks stalled")
         pg.start()
-        _wait(lambda: count("dossiers") == 100 and count("letters") == 100, 90, "all 100")
-        _wait(lambda: all(s.stalled() == 0 for s in sinks), 30, "both sinks resumed")
+        wait_until(lambda: count("dossiers") == 100 and count("letters") == 100, 90, "all 100")
+        wait_until(lambda: all(s.stalled() == 0 for s in sinks), 30, "both sinks resumed")
         with engine.connect() as conn:
             dup = conn.execute(text("select count(*) - count(distinct (dossier_code, due_version)) "
                                     "from letters")).scalar_one()
