@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
+from motcua.lifetime import die_with_parent
 from schemas.topics import ALL_TOPICS, Topic, prefixed
 
 __all__ = ["BrokerError", "EmbeddedBroker", "ensure_topics", "kafka_bootstrap",
@@ -60,7 +61,7 @@ class EmbeddedBroker:
                 [binary, "broker", "--listener-url", url, "--advertised-listener-url", advertised,
                  "--storage-engine", "memory://tansu/", "--cluster-id", "motcua"],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True)
+                start_new_session=True, preexec_fn=die_with_parent(signal.SIGKILL))
         self._wait_ready(timeout)
         return self
 

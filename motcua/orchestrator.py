@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from motcua.lifetime import die_with_parent
+
 __all__ = ["Child", "ComponentFailed", "ComponentSpec", "Supervisor", "available", "free_port",
            "plan"]
 
@@ -146,7 +148,8 @@ class Supervisor:
         with open(log_path, "w") as log:
             proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log,
                                     stdin=subprocess.DEVNULL, text=True, bufsize=1,
-                                    env={**self.env, **spec.env}, start_new_session=True)
+                                    env={**self.env, **spec.env}, start_new_session=True,
+                                    preexec_fn=die_with_parent())
         child = Child(spec, proc, log_path, metrics_port)
         threading.Thread(target=self._read, args=(child,), daemon=True,
                          name=f"read-{spec.name}").start()

@@ -4,11 +4,29 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+import threading
 from typing import Any
 
 import faust
 
-__all__ = ["run_app"]
+__all__ = ["run_app", "STOP_GRACE_S"]
+
+#: seconds a stop may take before the process exits anyway (offsets not committed are simply
+#: consumed again: delivery is at-least-once)
+STOP_GRACE_S = 15.0
+
+
+def _exit_after(seconds: float) -> None:
+    """Exit the process in ``seconds`` unless it has ended by then. faust's stop commits offsets
+    and leaves the group; with the broker gone (say both were told to stop when their parent died)
+    aiokafka retries that for minutes, so a stop must be bounded."""
+    def expire() -> None:
+        print(f"worker did not stop within {seconds:.0f}s; exiting", file=sys.stderr, flush=True)
+        os._exit(1)
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
 
 
 class _QuietWorker(faust.Worker):
@@ -17,6 +35,14 @@ class _QuietWorker(faust.Worker):
         # mode leaves the root logger at DEBUG (only its handler filters), so every debug() call
         # in faust/aiokafka's per-message paths built a LogRecord: ~6% of the worker's time
         logger.setLevel(self.loglevel)
+
+    def _on_sigterm(self) -> None:
+        _exit_after(STOP_GRACE_S)
+        super()._on_sigterm()
+
+    def _on_sigint(self) -> None:
+        _exit_after(STOP_GRACE_S)
+        super()._on_sigint()
 
 
 def run_app(app: Any, loglevel: int = logging.WARNING) -> int:

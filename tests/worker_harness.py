@@ -15,6 +15,7 @@ from pathlib import Path
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from motcua.broker import ensure_topics, true_end_offsets
+from motcua.lifetime import die_with_parent
 from schemas.cloudevents import Event, from_record, to_record
 from schemas.lifecycle import ClockHeartbeat
 from schemas.topics import prefixed
@@ -149,7 +150,8 @@ class WorkerProcess:
     def __init__(self, env: dict[str, str], worker_id: str, timeout: float = 60.0,
                  args: tuple[str, ...] = ()) -> None:
         self.proc = subprocess.Popen([MOTCUA, "worker", "--worker-id", worker_id, *args], env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     preexec_fn=die_with_parent())
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
         threading.Thread(target=self._pump, daemon=True).start()

@@ -74,6 +74,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             _say(f"error: {exc}")
             sup.stop_all(_STOP_ORDER)
             return 1
+        except BaseException:
+            sup.stop_all(_STOP_ORDER)  # whatever went wrong, leave no component behind
+            raise
 
 
 def _archive_previous_run(settings: Settings) -> None:

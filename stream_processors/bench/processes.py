@@ -10,6 +10,8 @@ import threading
 import time
 import urllib.request
 
+from motcua.lifetime import die_with_parent
+
 __all__ = ["Process", "free_port", "scrape"]
 
 
@@ -32,7 +34,8 @@ class Process:
 
     def __init__(self, argv: list[str], env: dict[str, str]) -> None:
         self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
+                                     stderr=subprocess.STDOUT, text=True,
+                                     preexec_fn=die_with_parent())
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
         threading.Thread(target=self._pump, daemon=True).start()

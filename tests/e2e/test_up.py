@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.uprun import UpRun, simulator_ready
+from tests.waiting import process_gone, wait_until
 
 pytestmark = pytest.mark.e2e
 RUN_KEYS = {"kafka_bootstrap", "board_url", "metrics_urls", "database_url", "letters_dir"}
@@ -41,13 +42,42 @@ def test_up_with_a_duration_exits_0_with_summary_and_run_json(tmp_path):
         assert list(Path(up.run_info()["letters_dir"]).glob("*.html")), "no letter file written"
 
 
-def test_a_child_that_dies_fails_the_run_loudly(tmp_path):
+def _pids(up: UpRun) -> dict[str, int]:
+    """Every process `motcua up` started: its components and the embedded broker."""
+    pids = {name: c["pid"] for name, c in up.run_info()["components"].items()}
+    pids["broker"] = json.loads((up.state_dir / "broker.json").read_text())["pid"]
+    return pids
+
+
+def _survivors(pids: dict[str, int]) -> dict[str, int]:
+    return {name: pid for name, pid in pids.items() if not process_gone(pid)}
+
+
+def test_a_child_that_dies_fails_the_run_loudly_and_stops_the_others(tmp_path):
     up = UpRun(tmp_path / "var", "--no-simulator")
     try:
         up.wait_line("ready: motcua up", timeout=120)
-        os.kill(up.run_info()["components"]["board"]["pid"], signal.SIGKILL)
+        pids = _pids(up)
+        os.kill(pids["board"], signal.SIGKILL)
         assert up.wait(timeout=60) == 1
+        assert not _survivors(pids), f"left running: {_survivors(pids)}"
     finally:
         up.kill()
     assert "error: board exited with code -9" in up.output
     assert not any(line.startswith("summary:") for line in up.lines)
+
+
+def test_when_up_itself_is_killed_no_component_outlives_it(tmp_path):
+    up = UpRun(tmp_path / "var", "--no-simulator")
+    try:
+        up.wait_line("ready: motcua up", timeout=120)
+        pids = _pids(up)
+        assert len(pids) >= 4 and not set(_survivors(pids)) ^ set(pids), pids  # all running
+        up.proc.kill()  # SIGKILL to `motcua up` alone: no chance to stop anything itself
+        up.wait(timeout=10)
+        try:
+            wait_until(lambda: not _survivors(pids), 30, "the components and the broker to end")
+        except AssertionError:
+            raise AssertionError(f"still running 30 s after: {_survivors(pids)}") from None
+    finally:
+        up.kill()
