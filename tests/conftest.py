@@ -8,20 +8,14 @@ suite at another broker; ``MOTCUA_TEST_POSTGRES`` at another database.
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from pathlib import Path
 
 import pytest
 
 from motcua.broker import EmbeddedBroker, ensure_topics
+from motcua.orchestrator import free_port as _free_port
 from schemas.topics import Topic
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

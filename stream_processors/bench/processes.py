@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import queue
 import re
-import socket
 import subprocess
 import threading
 import time
 import urllib.request
 
 from motcua.lifetime import die_with_parent
+from motcua.orchestrator import free_port
 
 __all__ = ["Process", "free_port", "scrape"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def scrape(port: int, name: str, labels: str = "") -> float:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from motcua.broker import EmbeddedBroker
+from motcua.orchestrator import free_port as _free_port
 from schemas.topics import ALL_TOPICS
 from tests.unit.test_compose import COMPOSE, LONG_RUNNING, ROOT, command, load, service_env
 
@@ -28,12 +28,6 @@ pytestmark = pytest.mark.e2e
 MOTCUA = str(Path(os.sys.executable).with_name("motcua"))
 SERVICES = load(COMPOSE)["services"]
 STARTED = ("worker", "sink-letters", "sink-db", "ingest-api", "board")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

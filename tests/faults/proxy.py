@@ -7,14 +7,9 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from motcua.orchestrator import free_port
 
 
 class TcpProxy:
