@@ -59,11 +59,7 @@ def _app_config(settings: Settings, bootstrap: str, worker_id: str) -> dict[str,
         topic_replication_factor=settings.topic_replication_factor,
         table_standby_replicas=settings.standby_replicas, broker_session_timeout=6,
         broker_heartbeat_interval=1, consumer_auto_offset_reset="earliest", web_enabled=False,
-        # a rebalance waits for the batch in hand: its outputs acked, its Table writes sent to
-        # the changelog, before partitions move and recovery reads that changelog. Without it a
-        # batch finishing mid-recovery could see its writes overwritten by older changelog records
-        # that recovery applied after them (it replays from the persisted offset)
-        processing_guarantee="at_least_once", stream_wait_empty=True, autodiscover=False,
+        processing_guarantee="at_least_once", stream_wait_empty=False, autodiscover=False,
         # agents send a batch's outputs together and await the acks once: let them share
         # produce requests instead of one tiny request per record
         producer_linger_ms=PRODUCER_LINGER_MS, producer_max_batch_size=1024 * 1024)
