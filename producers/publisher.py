@@ -2,11 +2,14 @@
 
 :class:`Publisher` accepts events (one SQLite commit per call; when it returns the events are
 durable). :class:`Relay` reads the outbox in insertion order and sends with kafka-python
-(``acks=all``, idempotence, lz4, linger/batch tuned, crc32c installed); a row is deleted only
-after the broker acknowledged it. Idempotence keeps the order per partition even with several
-requests in flight, so one dossier's events (one key, one partition) arrive in the order they
-were accepted. Delivery is **at-least-once**: after a crash or a partial failure some events can
-appear twice, with the same CloudEvents id; consumers dedupe on it.
+(``acks=all``, idempotence, lz4, linger/batch tuned, crc32c installed). It is pipelined: it
+keeps up to ``window`` rows in flight, reading and sending the next rows while the
+acknowledgements of earlier ones arrive, and deletes the acknowledged prefix as it grows: a row
+is deleted only after the broker acknowledged it and every row before it. Idempotence keeps the
+order per partition even with several requests in flight, so one dossier's events (one key, one
+partition) arrive in the order they were accepted. Delivery is **at-least-once**: after a crash
+or a partial failure some events can appear twice, with the same CloudEvents id; consumers
+dedupe on it.
 
 When the broker is down the relay keeps the rows, reports once, and retries with exponential
 backoff; nothing ever blocks a producer on the broker.
@@ -14,20 +17,21 @@ backoff; nothing ever blocks a producer on the broker.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from producers.outbox import ALL_PARTITIONS, Outbox, OutboxRow
 from schemas.cloudevents import Event, to_record
 from schemas.lifecycle import ClockHeartbeat
 from schemas.topics import ALL_TOPICS, LIFECYCLE, Topic
 
-__all__ = ["Backoff", "KafkaSender", "Publisher", "Relay", "Sender", "SendError", "event_rows",
-           "producer_config"]
+__all__ = ["Backoff", "InFlight", "KafkaSender", "Publisher", "Relay", "Sender", "SendError",
+           "event_rows", "producer_config"]
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +78,22 @@ class SendError(RuntimeError):
 
 
 class Sender(Protocol):
-    def send(self, rows: Sequence[OutboxRow]) -> int:
-        """Send ``rows`` in order; return how many leading rows were all acknowledged."""
+    """Sends rows in order, pipelined: :meth:`send` does not wait for the broker."""
 
-    def close(self) -> None: ...
+    in_flight: int  # rows sent and not yet returned by :meth:`acked`
+
+    def send(self, rows: Sequence[OutboxRow]) -> None:
+        """Send ``rows`` after those in flight; raises :class:`SendError` if it cannot."""
+
+    def acked(self, wait: float) -> list[OutboxRow]:
+        """The leading rows in flight that are acknowledged, oldest first, removed from flight.
+
+        Waits up to ``wait`` seconds for the oldest one when none is. Raises
+        :class:`SendError` when the oldest row in flight failed or was not acknowledged in time.
+        """
+
+    def close(self) -> None:
+        """Abandon the rows in flight (they stay in the outbox and are sent again)."""
 
 
 def producer_config(settings, bootstrap: str) -> dict:  # noqa: ANN001 - Settings
@@ -91,13 +107,85 @@ def producer_config(settings, bootstrap: str) -> dict:  # noqa: ANN001 - Setting
             "delivery_timeout_ms": 30000, "allow_auto_create_topics": False}
 
 
+class _Flight(NamedTuple):
+    row: OutboxRow
+    futures: list  # one per target partition
+    sent_at: float  # InFlight's clock
+
+
+class InFlight:
+    """Rows sent and not yet handed back as acknowledged, oldest first, with their futures.
+
+    A row is acknowledged once all its futures (a heartbeat has one per partition) succeeded;
+    only a prefix of acknowledged rows is handed back, so the outbox forgets rows in order.
+    Futures are kafka-python's (``is_done``, ``succeeded()``, ``failed()``, ``exception``,
+    ``get(timeout)``). ``clock`` is in seconds (``time.monotonic``).
+    """
+
+    def __init__(self, ack_timeout: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ack_timeout, self._clock = ack_timeout, clock
+        self._rows: collections.deque[_Flight] = collections.deque()
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def add(self, row: OutboxRow, futures: list) -> None:
+        self._rows.append(_Flight(row, futures, self._clock()))
+
+    def clear(self) -> None:
+        self._rows.clear()
+
+    def acked(self, wait: float) -> list[OutboxRow]:
+        """See :meth:`Sender.acked`: the acknowledged prefix, removed; waits up to ``wait`` s
+        for the oldest row; :class:`SendError` if it failed or is older than ``ack_timeout``."""
+        rows = self._rows
+        if rows and wait > 0 and not _settled(rows[0]):
+            _wait_for(rows[0], wait)
+        done = []
+        while rows and _settled(rows[0]):
+            if not all(f.succeeded() for f in rows[0].futures):
+                if done:
+                    break  # hand back the acknowledged prefix first; the next call raises
+                exc = next(f.exception for f in rows[0].futures if f.failed())
+                raise SendError(f"broker did not acknowledge: {exc}")
+            done.append(rows.popleft().row)
+        if not done and rows and self._clock() - rows[0].sent_at > self.ack_timeout:
+            raise SendError(f"broker did not acknowledge within {self.ack_timeout:.0f}s")
+        return done
+
+
+def _settled(entry: _Flight) -> bool:
+    return all(f.is_done for f in entry.futures)
+
+
+def _wait_for(entry: _Flight, wait: float) -> None:
+    deadline = time.monotonic() + wait
+    for future in entry.futures:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        try:
+            future.get(timeout=left)
+        except Exception:  # a timeout or the failure itself; acked() reads the outcome
+            pass
+
+
 class KafkaSender:
-    """A :class:`Sender` over one kafka-python ``KafkaProducer``, created on first use."""
+    """A :class:`Sender` over one kafka-python ``KafkaProducer``, created on first use.
+
+    A row counts as acknowledged once every copy (a heartbeat has one per partition) is;
+    ``ack_timeout`` seconds after it was sent without that, :meth:`acked` gives up.
+    """
 
     def __init__(self, config: dict, partitions: int, ack_timeout: float = 30.0) -> None:
-        self._config, self._partitions, self._ack_timeout = config, partitions, ack_timeout
+        self._config, self._partitions = config, partitions
         self._producer = None
         self._known_topics: set[str] = set()
+        self._flight = InFlight(ack_timeout)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._flight)
 
     def _connect(self):  # noqa: ANN202 - kafka-python type
         if self._producer is None:
@@ -123,25 +211,24 @@ class KafkaSender:
             raise SendError(str(exc)) from exc
         self._known_topics.add(name)
 
-    def send(self, rows: Sequence[OutboxRow]) -> int:
+    def send(self, rows: Sequence[OutboxRow]) -> None:
         producer = self._connect()
-        sent: list[tuple[OutboxRow, list]] = []
         try:
+            for topic in {row.topic for row in rows}:
+                self._ensure_topic(topic)
             for row in rows:
-                self._ensure_topic(row.topic)
-                sent.append((row, [producer.send(row.topic, key=row.key, value=row.value,
-                                                 headers=list(row.headers), partition=p)
-                                   for p in self._targets(producer, row)]))
-            producer.flush(timeout=self._ack_timeout)
+                futures = [producer.send(row.topic, key=row.key, value=row.value,
+                                         headers=list(row.headers), partition=p)
+                           for p in self._targets(producer, row)]
+                self._flight.add(row, futures)
         except SendError:
             raise
-        except Exception as exc:
+        except Exception as exc:  # KafkaTimeoutError (no metadata, buffer full), closed, ...
             log.debug("send failed", exc_info=True)
-            acked = _acked_prefix(sent)
-            if acked:
-                return acked
-            raise SendError(f"broker did not acknowledge: {exc}") from exc
-        return _acked_prefix(sent)
+            raise SendError(f"cannot send: {exc}") from exc
+
+    def acked(self, wait: float) -> list[OutboxRow]:
+        return self._flight.acked(wait)
 
     def _targets(self, producer, row: OutboxRow) -> list[int | None]:  # noqa: ANN001
         if row.partition != ALL_PARTITIONS:
@@ -152,21 +239,13 @@ class KafkaSender:
         return sorted(parts)
 
     def close(self) -> None:
+        self._flight.clear()
         producer, self._producer = self._producer, None
         if producer is not None:
             try:
                 producer.close(timeout=2)
             except Exception:  # closing a broken client must not mask the original problem
                 log.debug("producer close failed", exc_info=True)
-
-
-def _acked_prefix(sent: list[tuple[OutboxRow, list]]) -> int:
-    count = 0
-    for _row, futures in sent:
-        if not all(f.is_done and f.succeeded() for f in futures):
-            break
-        count += 1
-    return count
 
 
 class Backoff:
@@ -184,35 +263,68 @@ class Backoff:
 
 
 class Relay:
-    """Moves outbox rows to the broker in order; ``report`` receives one line per state change."""
+    """Moves outbox rows to the broker in order; ``report`` receives one line per state change.
+
+    Reads ``batch`` rows at a time and keeps at most ``window`` rows (default ``4 * batch``) in
+    flight, so the broker always has work while earlier acknowledgements come back.
+    """
 
     def __init__(self, outbox: Outbox, sender: Sender, batch: int = 1000,
                  report: Callable[[str], None] = log.warning,
-                 metrics: "PublisherMetrics | None" = None) -> None:
+                 metrics: "PublisherMetrics | None" = None, window: int | None = None) -> None:
         self.outbox, self.sender, self.batch = outbox, sender, batch
+        self.window = window or 4 * batch
         self._report, self._metrics = report, metrics
         self._down: str | None = None
+        self._sent_through: int | None = None  # seq of the last row handed to the sender
+        self._acked: list[int] = []  # seqs acknowledged by the broker, not yet deleted
+        self._gauge_at = 0.0
         self.delivered = 0
 
-    def relay_once(self) -> int:
-        """Send one batch of pending rows; returns how many were delivered (0: nothing pending)."""
-        rows = self.outbox.pending(self.batch)
+    @property
+    def idle(self) -> bool:
+        """Nothing in flight (there may still be rows pending)."""
+        return self.sender.in_flight == 0
+
+    def relay_once(self, wait: float = 0.05) -> int:
+        """Send the next pending rows if the window has room, then take the acknowledged ones;
+        returns how many were acknowledged. Waits up to ``wait`` s for an ack when there was
+        nothing new to send. 0 and :attr:`idle`: nothing pending, and every acknowledged row is
+        deleted from the outbox."""
+        sent = self._send_more()
+        rows = self.sender.acked(0.0 if sent else wait)
+        self._acked += [r.seq for r in rows]
+        # one delete per batch, not per ack: fewer write transactions competing with publishers
+        if len(self._acked) >= self.batch or (self._acked and self.idle):
+            self._forget_acked()
         if not rows:
             return 0
-        acked = self.sender.send(rows)
-        self.outbox.mark_delivered([r.seq for r in rows[:acked]])
-        self.delivered += acked
+        self.delivered += len(rows)
         if self._metrics:
-            self._metrics.relayed.inc(acked)
+            self._metrics.relayed.inc(len(rows))
         if self._down is not None:
             self._down = None
             self._report(f"broker reachable again; relaying ({self.outbox.status().pending} pending)")
-        if acked < len(rows):
-            raise SendError(f"only {acked} of {len(rows)} records acknowledged")
-        return acked
+        return len(rows)
+
+    def _forget_acked(self) -> None:
+        seqs, self._acked = self._acked, []
+        self.outbox.mark_delivered(seqs)
+
+    def _send_more(self) -> int:
+        room = self.window - self.sender.in_flight
+        if room <= 0:
+            return 0
+        rows = self.outbox.pending(min(self.batch, room), after=self._sent_through)
+        if rows:
+            self._sent_through = rows[-1].seq
+            self.sender.send(rows)
+        return len(rows)
 
     def _failed(self, exc: Exception) -> None:
+        self._forget_acked()
         self.sender.close()
+        self._sent_through = None  # start again from the oldest row not acknowledged
         if self._metrics:
             self._metrics.errors.inc()
         if self._down is None:
@@ -222,28 +334,34 @@ class Relay:
 
     def run(self, stop: threading.Event, wake: threading.Event | None = None,
             idle: float = 0.2) -> None:
-        """Relay until ``stop`` is set, backing off while the broker is unavailable."""
+        """Relay until ``stop`` is set, backing off while the broker is unavailable.
+
+        Rows still in flight when it stops stay in the outbox (:meth:`flush` can finish them).
+        """
         backoff = Backoff()
-        while not stop.is_set():
-            try:
-                moved = self.relay_once()
-            except SendError as exc:
-                self._failed(exc)
-                stop.wait(backoff.next())
-                continue
-            backoff.reset()
-            if moved == 0:
-                (wake or stop).wait(idle)
-                if wake is not None:
-                    wake.clear()
-            self._update_gauge()
+        try:
+            while not stop.is_set():
+                try:
+                    moved = self.relay_once()
+                except SendError as exc:
+                    self._failed(exc)
+                    stop.wait(backoff.next())
+                    continue
+                backoff.reset()
+                self._update_gauge()
+                if moved == 0 and self.idle:
+                    (wake or stop).wait(idle)
+                    if wake is not None:
+                        wake.clear()
+        finally:
+            self._forget_acked()
 
     def flush(self, timeout: float) -> tuple[int, str | None]:
         """Deliver everything pending; returns (rows left, last error). Gives up after ``timeout``."""
         deadline, backoff, error = time.monotonic() + timeout, Backoff(), None
         while True:
             try:
-                if self.relay_once() == 0:
+                if self.relay_once() == 0 and self.idle:
                     return 0, None
                 error = None
             except SendError as exc:
@@ -257,7 +375,9 @@ class Relay:
                 self._update_gauge()
 
     def _update_gauge(self) -> None:
-        if self._metrics:
+        # COUNT(*) scans the backlog: while rows are in flight, once a second is enough
+        if self._metrics and (self.idle or time.monotonic() - self._gauge_at >= 1.0):
+            self._gauge_at = time.monotonic()
             self._metrics.pending.set(self.outbox.status().pending)
 
 

@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     f.add_argument("--timeout", type=float, default=60.0,
                    help="give up after this many seconds without delivering all (default 60)")
     f.add_argument("--batch", type=int, default=1000,
-                   help="records sent per acknowledged round (default 1000)")
+                   help="rows read from the outbox at a time; up to 4x that many in flight "
+                        "(default 1000)")
     f.set_defaults(func=flush)
 
 

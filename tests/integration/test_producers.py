@@ -3,6 +3,9 @@
 A dedicated embedded broker on a free port stays stopped while 1,000 events are accepted via the
 CLI (``motcua replay``) and the API (``motcua ingest-api``); then it starts, a relay
 (``motcua outbox flush``) is SIGKILLed mid-relay, and a second flush delivers the rest.
+
+The pipelined relay (several batches in flight while publishing goes on) is checked on the
+session broker: per-dossier order, every heartbeat on every partition, nothing left behind.
 """
 
 from __future__ import annotations
@@ -13,26 +16,27 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from motcua.broker import EmbeddedBroker
+from motcua.orchestrator import free_port
+from motcua.broker import EmbeddedBroker, ensure_topics
+from motcua.settings import Settings
 from producers.outbox import Outbox
+from producers.publisher import KafkaSender, Publisher, Relay, producer_config
 from schemas.cloudevents import from_record
+from schemas.lifecycle import ClockHeartbeat
+from schemas.topics import prefixed
+from stream_processors.bench.workload import simulated_events as bench_events
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 MOTCUA = [sys.executable, "-m", "motcua"]
 TOKEN = "integration-token-0123456789"
-
-
-def free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(condition, timeout: float, what: str):  # noqa: ANN001, ANN201
@@ -144,3 +148,62 @@ def test_accepted_while_down_delivered_exactly_in_order(tmp_path: Path):
         event = next(e for e in lifecycle if e.id == event_id)
         delivered[event.subject].append(event_id)
     assert delivered == accepted  # in order per dossier
+
+
+def test_pipelined_relay_keeps_order_per_dossier_and_copies_heartbeats(kafka_bootstrap, unique,
+                                                                       tmp_path: Path):
+    prefix, partitions = f"pipe{unique}-", 3
+    ensure_topics(kafka_bootstrap, partitions, prefixed(prefix))
+    events = bench_events(100)
+    outbox = Outbox(tmp_path / "outbox.sqlite")
+    publisher = Publisher(outbox, topic_prefix=prefix)
+    sender = KafkaSender(producer_config(Settings.from_env({}), kafka_bootstrap), partitions)
+    relay = Relay(outbox, sender, batch=20, window=80, report=lambda m: None)
+    stop = threading.Event()
+    thread = threading.Thread(target=relay.run, args=(stop, publisher.wake), daemon=True)
+    thread.start()
+    try:
+        for i in range(0, len(events), 50):
+            publisher.publish(events[i:i + 50])
+        wait_until(lambda: outbox.status().pending == 0, 60, "the outbox to drain", 0.05)
+    finally:
+        stop.set()
+        publisher.wake.set()
+        thread.join(10)
+        sender.close()
+    records = _read_partitions(kafka_bootstrap, prefix + "dossier-lifecycle", partitions)
+
+    heartbeats = {e.id for e in events if isinstance(e.data, ClockHeartbeat)}
+    copies = collections.Counter(dict(r.headers)["ce_id"].decode() for r in records)
+    assert set(copies) == {e.id for e in events}
+    assert all(copies[i] == partitions for i in heartbeats)  # one on every partition
+    delivered = collections.defaultdict(list)
+    for r in sorted(records, key=lambda r: (r.partition, r.offset)):
+        event_id = dict(r.headers)["ce_id"].decode()
+        if event_id not in heartbeats and event_id not in delivered[r.key]:
+            delivered[r.key].append(event_id)
+    accepted = collections.defaultdict(list)
+    for e in events:
+        if e.id not in heartbeats:
+            accepted[e.subject.encode()].append(e.id)
+    assert delivered == accepted  # each dossier in the order it was published
+    assert outbox.status().delivered == relay.delivered == len(events)
+
+
+def _read_partitions(bootstrap: str, topic: str, partitions: int) -> list:
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    tps = [TopicPartition(topic, p) for p in range(partitions)]
+    consumer.assign(tps)
+    consumer.seek_to_beginning(*tps)
+    end = consumer.end_offsets(tps)
+    records: list = []
+    try:
+        deadline = time.monotonic() + 30
+        while any(consumer.position(tp) < end[tp] for tp in tps) and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=500).values():
+                records += batch
+    finally:
+        consumer.close()
+    return records

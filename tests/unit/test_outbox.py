@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
+import sqlite3
 import threading
 
 import pytest
 
 from producers.outbox import ALL_PARTITIONS, Outbox, OutboxRow, RelayBusy
-from producers.publisher import Backoff, Publisher, Relay, SendError, event_rows
+from producers.publisher import Backoff, InFlight, Publisher, Relay, SendError, event_rows
 from schemas.cloudevents import Event, from_record
 from schemas.lifecycle import ClockHeartbeat, DossierResolved
 
@@ -25,19 +28,61 @@ class FakeSender:
     """Acknowledges up to ``budget`` rows, then fails; records everything acknowledged."""
 
     def __init__(self, budget: int | None = None) -> None:
-        self.budget, self.sent, self.closed = budget, [], 0
+        self.budget, self.sent, self.closed, self.flight = budget, [], 0, []
+
+    @property
+    def in_flight(self) -> int:
+        return len(self.flight)
 
     def send(self, rows):  # noqa: ANN001
-        n = len(rows) if self.budget is None else min(self.budget, len(rows))
-        if n == 0:
+        self.flight += rows
+
+    def acked(self, wait: float):  # noqa: ANN201
+        n = len(self.flight) if self.budget is None else min(self.budget, len(self.flight))
+        if n == 0 and self.flight:
             raise SendError("down")
-        self.sent += rows[:n]
+        done, self.flight = self.flight[:n], self.flight[n:]
+        self.sent += done
         if self.budget is not None:
             self.budget -= n
-        return n
+        return done
 
     def close(self) -> None:
         self.closed += 1
+        self.flight = []
+
+
+class TrickleSender(FakeSender):
+    """Acknowledges ``per_call`` rows per call; checks the outbox still holds all rows in flight."""
+
+    def __init__(self, outbox: Outbox, per_call: int) -> None:
+        super().__init__()
+        self.outbox, self.per_call, self.most_in_flight = outbox, per_call, 0
+
+    def acked(self, wait: float):  # noqa: ANN201
+        self.most_in_flight = max(self.most_in_flight, len(self.flight))
+        held = {r.seq for r in self.outbox.pending(10_000)}
+        assert {r.seq for r in self.flight} <= held, "a row left the outbox before its ack"
+        done, self.flight = self.flight[:self.per_call], self.flight[self.per_call:]
+        self.sent += done
+        return done
+
+
+class FakeFuture:
+    def __init__(self) -> None:
+        self.is_done, self.exception = False, None
+
+    def resolve(self, exc: Exception | None = None) -> None:
+        self.is_done, self.exception = True, exc
+
+    def succeeded(self) -> bool:
+        return self.is_done and self.exception is None
+
+    def failed(self) -> bool:
+        return self.is_done and self.exception is not None
+
+    def get(self, timeout: float):  # noqa: ANN201 - kafka-python shape; never blocks here
+        raise TimeoutError
 
 
 @pytest.fixture
@@ -118,3 +163,88 @@ def test_mapping_state_commits_with_rows(outbox):
             outbox.save_state("k", {"a": 1}, db)
             raise RuntimeError("crash before commit")
     assert outbox.status().pending == 0 and outbox.load_state("k") is None
+
+
+def test_relay_keeps_a_window_in_flight_and_forgets_only_acked_rows(outbox):
+    Publisher(outbox).publish([resolved(i) for i in range(40)])
+    sender = TrickleSender(outbox, per_call=3)
+    relay = Relay(outbox, sender, batch=4, window=12)
+    assert relay.flush(timeout=5) == (0, None)
+    assert sender.most_in_flight == 12  # several batches in flight, never more than the window
+    assert [r.event_id for r in sender.sent] == [f"ev-{i}" for i in range(40)]
+    assert outbox.status().pending == 0 and outbox.status().delivered == 40
+
+
+def test_after_a_failure_the_relay_resends_from_the_oldest_unacked_row(outbox):
+    Publisher(outbox).publish([resolved(i) for i in range(10)])
+    relay = Relay(outbox, FakeSender(budget=3), batch=2, report=lambda m: None)
+    relay.flush(timeout=0.3)
+    relay.sender = FakeSender()
+    assert relay.flush(timeout=1) == (0, None)
+    assert [r.event_id for r in relay.sender.sent] == [f"ev-{i}" for i in range(3, 10)]
+
+
+def test_in_flight_hands_back_the_acked_prefix_only():
+    rows = [OutboxRow(f"e{i}", "t", b"k", b"{}", (), seq=i) for i in range(4)]
+    flight, now = InFlight(ack_timeout=30, clock=lambda: now), 0.0
+    futures = [[FakeFuture()] for _ in rows[:3]] + [[FakeFuture() for _ in range(3)]]
+    for row, fs in zip(rows, futures):
+        flight.add(row, fs)
+    futures[1][0].resolve()
+    assert flight.acked(0) == []  # e1 is acknowledged, but e0 before it is not
+    futures[0][0].resolve()
+    assert flight.acked(0) == rows[:2] and len(flight) == 2
+    futures[2][0].resolve(RuntimeError("NotLeaderForPartition"))
+    futures[3][0].resolve()
+    with pytest.raises(SendError, match="NotLeaderForPartition"):
+        flight.acked(0)
+    assert len(flight) == 2  # kept: the relay abandons them and re-sends from the outbox
+
+
+def test_in_flight_needs_every_partition_copy_and_gives_up_after_the_timeout():
+    row = OutboxRow("hb", "t", b"k", b"{}", (), ALL_PARTITIONS, seq=1)
+    now = 0.0
+    flight = InFlight(ack_timeout=30, clock=lambda: now)
+    copies = [FakeFuture() for _ in range(3)]
+    flight.add(row, copies)
+    copies[0].resolve()
+    copies[2].resolve()
+    assert flight.acked(0) == []
+    now = 31.0
+    with pytest.raises(SendError, match="within 30s"):
+        flight.acked(0)
+    copies[1].resolve()
+    assert flight.acked(0) == [row]
+
+
+def test_mark_delivered_forgets_exactly_those_rows(outbox):
+    Publisher(outbox).publish([resolved(i) for i in range(6)])
+    seqs = [r.seq for r in outbox.pending()]
+    outbox.mark_delivered([seqs[0], seqs[2], seqs[5]])
+    assert [r.event_id for r in outbox.pending()] == ["ev-1", "ev-3", "ev-4"]
+    assert outbox.status().delivered == 3
+
+
+def test_rows_served_from_memory_are_the_tables_next_rows(outbox, tmp_path):
+    other = Outbox(tmp_path / "outbox.sqlite")  # another process appending to the same file
+    pub, pub_other = Publisher(outbox), Publisher(other)
+    pub.publish([resolved(i) for i in range(3)])
+    pub_other.publish([resolved(i) for i in range(3, 5)])
+    pub.publish([resolved(i) for i in range(5, 8)])
+    relayed = outbox.pending(2, after=0)
+    while batch := outbox.pending(100, after=relayed[-1].seq):
+        relayed += batch
+    from_table = Outbox(tmp_path / "outbox.sqlite").pending(100)
+    assert relayed == from_table
+    assert [r.event_id for r in from_table] == [f"ev-{i}" for i in range(8)]
+
+
+def test_headers_round_trip_in_both_stored_formats(outbox, tmp_path):
+    text = (("ce_id", "ví-dụ".encode()), ("content-type", b"application/json"))
+    binary = (("ce_id", b"x"), ("raw", b"\xff\x00"))
+    outbox.add([OutboxRow("a", "t", b"k", b"{}", text), OutboxRow("b", "t", b"k", b"{}", binary)])
+    with sqlite3.connect(tmp_path / "outbox.sqlite") as db:  # a row written by older versions
+        old = json.dumps([[n, base64.b64encode(v).decode()] for n, v in text])
+        db.execute("INSERT INTO outbox (event_id, topic, key, value, headers, accepted_at)"
+                   " VALUES ('c', 't', x'6b', x'7b7d', ?, 0)", (old,))
+    assert [r.headers for r in Outbox(tmp_path / "outbox.sqlite").pending()] == [text, binary, text]
