@@ -41,7 +41,8 @@ DEADLINE_TICKS = Topic(
     key="dossier code", internal=True)
 
 METRIC_FACTS = Topic(
-    "metric-facts", "Internal: per-dossier metric facts repartitioned by metric scope.",
+    "metric-facts", "Internal: per-dossier metric facts repartitioned by metric scope, "
+    "bundled: one record per scope key per lifecycle batch.",
     key="{scope}:{key}", internal=True)
 
 ALL_TOPICS: tuple[Topic, ...] = (

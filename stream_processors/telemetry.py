@@ -1,13 +1,27 @@
 """Prometheus metrics of the worker, registered on an injected ``CollectorRegistry``.
 
 Labels are bounded: event type, dead-letter reason, flag kind, classification, input topic.
+Per-record paths go through :class:`Children` (``Counter.labels`` validates and locks on every
+call; a cached child costs a dict lookup).
 """
 
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-__all__ = ["WorkerTelemetry"]
+__all__ = ["WorkerTelemetry", "Children"]
+
+
+class Children(dict):
+    """label value → the labelled child of one single-label metric, created on first use."""
+
+    def __init__(self, metric: Counter) -> None:
+        super().__init__()
+        self.metric = metric
+
+    def __missing__(self, value: str) -> Counter:
+        child = self[value] = self.metric.labels(value)
+        return child
 
 
 class WorkerTelemetry:
@@ -32,3 +46,5 @@ class WorkerTelemetry:
         self.watermark = Gauge("motcua_worker_watermark_timestamp_seconds",
                                "Highest event time seen by this worker (event-time mode)",
                                registry=registry)
+        self.events_of, self.flags_of = Children(self.events), Children(self.flags)
+        self.classified_of, self.records_of = Children(self.classified), Children(self.records)

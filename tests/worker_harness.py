@@ -118,7 +118,7 @@ class Deployment:
         finally:
             consumer.close()
 
-    def quiescent_metrics(self, timeout: float = 90.0) -> dict:
+    def quiescent_metrics(self, timeout: float = 180.0) -> dict:
         """Latest snapshot per subject once the worker is quiescent: every lifecycle and
         metric-facts record committed (so applied), then no new snapshot for two snapshot
         intervals (a changed scope key is published within one)."""

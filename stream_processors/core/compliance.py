@@ -102,7 +102,7 @@ class DailyBuckets:
             if start.date() <= day <= end.date():
                 total.merge(bucket)
         values = _window_values(total, targets)
-        values.update(self._current(acc["current"], as_of, targets))
+        values.update(self._current_at(acc, as_of, targets))
         _derived(values, targets)
         return values
 
@@ -111,6 +111,15 @@ class DailyBuckets:
 
     def _held_here(self, facts: dict[str, Any]) -> bool:
         return self.scope != "agency" or facts["responsible"] == self.key
+
+    def _current_at(self, acc: dict[str, Any], as_of: datetime,
+                    targets: Targets) -> dict[str, float]:
+        """The current counts at ``as_of``, computed once for all windows of one ``as_of``."""
+        key = (as_of, len(acc["current"]), targets)
+        cached = acc.get("current_at")
+        if cached is None or cached[0] != key:
+            cached = acc["current_at"] = (key, self._current(acc["current"], as_of, targets))
+        return cached[1]
 
     def _current(self, all_facts: list[dict[str, Any]], as_of: datetime,
                  targets: Targets) -> dict[str, float]:

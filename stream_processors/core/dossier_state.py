@@ -35,7 +35,11 @@ class Receipt:
     pauses_on_financial_obligation: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # flat fields of JSON types: a shallow dict is asdict()'s result without its deep copy
+        return {f: getattr(self, f) for f in _RECEIPT_FIELDS}
+
+
+_RECEIPT_FIELDS = tuple(f.name for f in dataclasses.fields(Receipt))
 
 
 @dataclass(frozen=True)

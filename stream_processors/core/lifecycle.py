@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from schemas import cloudevents
+from schemas import cloudevents, model
 from schemas.cloudevents import Event
 from schemas.derived import AgencyTime, Classification, DossierClassified
 from stream_processors.core.classification import classify_clock
@@ -96,7 +96,7 @@ def history_entry(event: Event) -> dict:
     """The event as kept in the history for reordering: id, type, time and data — without the
     envelope (the rest is constant or the dossier code) and without the applicant block, which
     no transition reads, so the worker's state holds no citizen's personal data."""
-    data = cloudevents.to_json(event)["data"]
+    data = model.encode(event.data)  # what to_json(event)["data"] holds, without the envelope
     data.pop("dossier_code", None)
     if "applicant" in data:
         data["applicant"] = {"name": REDACTED}

@@ -5,6 +5,12 @@ belongs to (:func:`scope_keys`); the aggregator keeps the latest facts per (scop
 and derives every metric from them (see ``compliance``). Keeping *latest values* rather than
 increments makes the metrics idempotent under redelivery and replay.
 
+On the wire, a lifecycle batch's changes are **bundled per scope key**: one ``metric-facts``
+record per scope key per batch (:func:`encode_bundles`), its value
+``{"entries": [{"code", "seq", "time", "facts"}, ...]}`` — one entry per dossier, ``facts``
+None where the dossier no longer counts in that key. :func:`decode_bundle` also reads the
+older one-entry value ``{"code", "seq", "time", "facts"}``.
+
 Fields (JSON types): ``agency`` (handling), ``responsible`` (holding it now; None once ended),
 ``procedure``, ``field``, ``channel``, ``level``, ``four_step``, ``received_at``, ``due_at``,
 ``paused_at``, ``ended_at``, ``end_status``, ``class`` (Biểu 06, resolved only), ``used``,
@@ -15,15 +21,23 @@ Fields (JSON types): ``agency`` (handling), ``responsible`` (holding it now; Non
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from typing import Any
 
 from stream_processors.core.clock_records import iso
 from stream_processors.core.dossier_state import DossierState
 
-__all__ = ["facts_of", "scope_keys", "SCOPES"]
+__all__ = ["facts_of", "scope_keys", "SCOPES", "entry_json", "encode_bundles", "decode_bundle",
+           "MAX_BUNDLE_BYTES"]
 
 SCOPES = ("province", "agency", "procedure", "field", "channel")
 RESOLVED_STATUSES = (9, 10)
+#: A bundle's value stays below this (Kafka's default ``max.message.bytes`` is ~1 MB); a larger
+#: bundle is split into several records of the same key.
+MAX_BUNDLE_BYTES = 512 * 1024
+_HEAD, _TAIL = b'{"entries":[', b"]}"
+_FRAME = len(_HEAD) + len(_TAIL)
 
 
 def facts_of(state: DossierState) -> dict[str, Any] | None:
@@ -82,3 +96,37 @@ def scope_keys(facts: dict[str, Any] | None) -> set[str]:
     if facts["responsible"]:
         keys.add(f"agency:{facts['responsible']}")
     return keys
+
+
+def entry_json(code: str, seq: int, time: str, facts_json: str) -> str:
+    """One bundle entry as JSON text; ``facts_json`` is the facts already encoded (``"null"``
+    when the dossier no longer counts in the key), so a dossier's facts are encoded once for
+    all its keys."""
+    return f'{{"code":{json.dumps(code)},"seq":{int(seq)},"time":{json.dumps(time)},' \
+           f'"facts":{facts_json}}}'
+
+
+def encode_bundles(entries: Iterable[str], max_bytes: int = MAX_BUNDLE_BYTES) -> list[bytes]:
+    """Record values ``{"entries": [...]}`` holding ``entries`` (from :func:`entry_json`) in
+    order, each value at most ``max_bytes`` long unless a single entry alone is longer."""
+    values, chunk, size = [], [], _FRAME
+    for entry in entries:
+        raw = entry.encode()
+        if chunk and size + 1 + len(raw) > max_bytes:
+            values.append(_bundle(chunk))
+            chunk, size = [], _FRAME
+        size += len(raw) + (1 if chunk else 0)  # the comma before every entry but the first
+        chunk.append(raw)
+    if chunk:
+        values.append(_bundle(chunk))
+    return values
+
+
+def _bundle(chunk: list[bytes]) -> bytes:
+    return _HEAD + b",".join(chunk) + _TAIL
+
+
+def decode_bundle(value: bytes) -> list[dict[str, Any]]:
+    """The entries ``{"code", "seq", "time", "facts"}`` of a ``metric-facts`` record value."""
+    body = json.loads(value)
+    return body["entries"] if "entries" in body else [body]

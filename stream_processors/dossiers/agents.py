@@ -4,7 +4,8 @@ mode, the deadline timer. ``concurrency=1``: the agent writes the Table.
 
 The agent takes records in batches (``stream.take_events``, at most :data:`BATCH` records or
 :data:`WITHIN` seconds); faust acks a batch's offsets only after the agent finished it, so
-delivery stays at-least-once.
+delivery stays at-least-once. A batch that does not finish is never committed, and a batch is
+done only once its Table writes reached the changelog (:mod:`stream_processors.batch_safety`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from typing import Any
 
 from faust import streams as faust_streams
 
+from stream_processors.batch_safety import (committed_only_if_done, flush_changelog,
+                                            stopping_tolerated)
 from stream_processors.dossiers.processor import DossierProcessor
 from stream_processors.records import Origin, normalise_headers
+from stream_processors.tables import RAW_VALUES, JsonValues
 
 __all__ = ["register", "origin_of", "partition_scope", "BATCH", "WITHIN"]
 
@@ -49,7 +53,7 @@ def partition_scope(events: Sequence[Any]):  # noqa: ANN201
 
 def register(app: Any, raw: Any, topics: Any, telemetry: Any, ctx: Any, settings: Any, *,
              event_time: bool, source: str, clock: Any) -> DossierProcessor:
-    table = app.Table("dossiers", default=None)
+    table = JsonValues(app.Table("dossiers", default=None, **RAW_VALUES))
     processor = DossierProcessor(table, raw.send, ctx, topics, telemetry, event_time=event_time,
                                  source=source, clock=clock)
     channel = raw.get(topics.lifecycle, topics.ticks)
@@ -59,7 +63,9 @@ def register(app: Any, raw: Any, topics: Any, telemetry: Any, ctx: Any, settings
     async def apply_lifecycle(stream: Any) -> None:
         async for events in stream.take_events(BATCH, within=WITHIN):
             origins = [origin_of(e) for e in events]
-            await processor.handle_batch(origins, partition_scope(events))
+            with committed_only_if_done(events):
+                await processor.handle_batch(origins, partition_scope(events))
+                await flush_changelog(app)  # its state in the changelog before its offsets
             ticks = sum(1 for o in origins if o.topic == topics.ticks)
             records.labels("ticks").inc(ticks)
             records.labels("lifecycle").inc(len(origins) - ticks)
@@ -67,7 +73,8 @@ def register(app: Any, raw: Any, topics: Any, telemetry: Any, ctx: Any, settings
     if not event_time:
         @app.timer(interval=settings.deadline_interval_s, name="check_deadlines")
         async def check_deadlines() -> None:
-            for partition, record in processor.due_ticks(clock().astimezone(dt.timezone.utc)):
-                await raw.send(topics.ticks, record, partition=partition)
+            with stopping_tolerated(app):
+                for partition, record in processor.due_ticks(clock().astimezone(dt.timezone.utc)):
+                    await raw.send(topics.ticks, record, partition=partition)
 
     return processor

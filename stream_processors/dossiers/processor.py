@@ -20,12 +20,14 @@ faust cannot write Tables from a timer.
 
 from __future__ import annotations
 
-import json
 import contextlib
+import json
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from schemas.cloudevents import Event, KafkaRecord, from_record, to_record
 from schemas.errors import ContractError
@@ -36,7 +38,7 @@ from stream_processors.core.deadlines import fire_due, pending_deadlines
 from stream_processors.core.dossier_state import DossierState
 from stream_processors.core.exceptions import DeadlineError
 from stream_processors.core.lifecycle import apply, new_state, refresh_facts
-from stream_processors.core.metric_facts import scope_keys
+from stream_processors.core.metric_facts import encode_bundles, entry_json, scope_keys
 from stream_processors.core.outputs import Emit, FactsChanged, IngestRejected
 from stream_processors.core.transitions import Context
 from stream_processors.records import Origin, contract_reason, dead_letter
@@ -173,7 +175,7 @@ class DossierProcessor:
         if applied.duplicate:
             self.telemetry.duplicates.inc()
             return
-        self.telemetry.events.labels(event.type).inc()
+        self.telemetry.events_of[event.type].inc()
         if applied.reordered:
             self.telemetry.reordered.inc()
         state, emits = applied.state, list(applied.emits)
@@ -228,8 +230,7 @@ class DossierProcessor:
     async def _commit(self, batch: _Batch) -> None:
         # Outputs must be acknowledged before the state (and so its changelog) records them:
         # otherwise a crash could leave a restored state saying "flag sent" for a lost flag.
-        for code, change in batch.facts.items():
-            batch.acks += await self._publish_facts(change, batch.keys[code])
+        batch.acks += await self._publish_facts(batch)
         for ack in batch.acks:
             await ack
         for code, state in batch.states.items():
@@ -248,19 +249,27 @@ class DossierProcessor:
         topic = self.topics.for_type(event.type)
         ack = await self.send(topic, to_record(event))
         if event.type == "dossier.classified":
-            self.telemetry.classified.labels(emit.data.classification.value).inc()
+            self.telemetry.classified_of[emit.data.classification.value].inc()
         else:
             kind = "step" if getattr(emit.data, "step", None) else event.type.split(".")[1]
-            self.telemetry.flags.labels(kind).inc()
+            self.telemetry.flags_of[kind].inc()
         return ack
 
-    async def _publish_facts(self, change: FactsChanged, keys: set[str]) -> list[Any]:
-        new_keys, acks = scope_keys(change.new), []
-        for key in sorted(keys | new_keys):
-            body = {"code": change.code, "seq": change.seq, "time": iso(change.time),
-                    "facts": change.new if key in new_keys else None}
-            acks.append(await self.send(self.topics.metric_facts,
-                                        KafkaRecord(key.encode(), json.dumps(body).encode(), [])))
+    async def _publish_facts(self, batch: _Batch) -> list[Any]:
+        """One ``metric-facts`` record per scope key (split when large) carrying the batch's net
+        change of every dossier counting in that key, now or in any version of the batch."""
+        bundles: dict[str, list[str]] = {}
+        for code, change in batch.facts.items():
+            new_keys, time = scope_keys(change.new), iso(change.time)
+            present = entry_json(code, change.seq, time, orjson.dumps(change.new).decode())
+            absent = entry_json(code, change.seq, time, "null")
+            for key in batch.keys[code] | new_keys:
+                bundles.setdefault(key, []).append(present if key in new_keys else absent)
+        acks = []
+        for key in sorted(bundles):
+            for value in encode_bundles(bundles[key]):
+                acks.append(await self.send(self.topics.metric_facts,
+                                            KafkaRecord(key.encode(), value, [])))
         return acks
 
     def _reindex(self, state: DossierState) -> None:

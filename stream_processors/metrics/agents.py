@@ -6,33 +6,39 @@ from __future__ import annotations
 
 from typing import Any
 
+from stream_processors.batch_safety import (committed_only_if_done, flush_changelog,
+                                            stopping_tolerated)
 from stream_processors.dossiers.agents import BATCH, WITHIN, origin_of, partition_scope
 from stream_processors.metrics.aggregator import MetricAggregator
+from stream_processors.tables import RAW_VALUES, JsonValues
 
 __all__ = ["register"]
 
 
 def register(app: Any, raw: Any, topics: Any, telemetry: Any, settings: Any, *,
              event_time: bool, source: str, clock: Any) -> MetricAggregator:
-    table = app.Table("metric_facts", default=None)
+    table = JsonValues(app.Table("metric_facts", default=None, **RAW_VALUES))
     aggregator = MetricAggregator(table, raw.send, topics, telemetry, event_time=event_time,
                                   source=source, clock=clock)
 
     @app.agent(raw.get(topics.metric_facts), name="aggregate_metric_facts", concurrency=1)
     async def aggregate_metric_facts(stream: Any) -> None:
         async for events in stream.take_events(BATCH, within=WITHIN):
-            await aggregator.handle_facts_batch([origin_of(e) for e in events],
-                                                partition_scope(events))
-            telemetry.records.labels("metric_facts").inc(len(events))
+            with committed_only_if_done(events):
+                await aggregator.handle_facts_batch([origin_of(e) for e in events],
+                                                    partition_scope(events))
+                await flush_changelog(app)  # its state in the changelog before its offsets
+            telemetry.records_of["metric_facts"].inc(len(events))
 
     @app.agent(raw.get(topics.catalog), name="read_catalog", concurrency=1)
     async def read_catalog(stream: Any) -> None:
         async for event in stream.events():
             await aggregator.handle_catalog(origin_of(event))
-            telemetry.records.labels("catalog").inc()
+            telemetry.records_of["catalog"].inc()
 
     @app.timer(interval=settings.snapshot_interval_s, name="publish_snapshots")
     async def publish_snapshots() -> None:
-        await aggregator.publish_snapshots()
+        with stopping_tolerated(app):
+            await aggregator.publish_snapshots()
 
     return aggregator

@@ -1,10 +1,12 @@
 """The metrics adapter: latest facts per (scope key, dossier) → rolling snapshots.
 
 Dossier facts arrive on the internal ``metric-facts`` topic keyed by scope key (``agency:X``…),
-so every fact of one scope key lands on one partition whichever lifecycle partition produced it:
-that is how metrics aggregate correctly across partitions and workers. The Table keeps
-``"{scope key}|{dossier}" → {seq, facts, time}``; a record with a lower ``seq`` than the stored
-one is stale and ignored, an equal one rewrites the same value, so redelivery is harmless.
+one bundle of entries per scope key per lifecycle batch, so every fact of one scope key lands on
+one partition whichever lifecycle partition produced it: that is how metrics aggregate correctly
+across partitions and workers. The latest facts per (scope key, dossier) are kept in memory and
+in the Table as segments (:mod:`stream_processors.core.fact_segments`): an entry with a lower
+``seq`` than the counting one is stale and ignored, an equal one from a later record replaces
+it, so redelivery is harmless. Each batch writes one segment per touched partition.
 
 Snapshots are published on a timer for the scope keys that changed since the last round. In
 event-time mode ``as_of`` is the latest event time among the key's facts (deterministic under
@@ -26,6 +28,8 @@ from schemas.derived import MetricSnapshot
 from schemas.errors import ContractError
 from stream_processors.core.clock_records import from_iso, iso
 from stream_processors.core.compliance import Targets, compute_views, window_bounds
+from stream_processors.core.fact_segments import FactSegments, Write
+from stream_processors.core.metric_facts import decode_bundle, encode_bundles, entry_json
 from stream_processors.core.outputs import event_id
 from stream_processors.records import Origin, contract_reason, dead_letter
 from stream_processors.telemetry import WorkerTelemetry
@@ -49,7 +53,7 @@ class MetricAggregator:
                  clock: Callable[[], datetime], targets: Targets = Targets()) -> None:
         self.table, self.send, self.topics, self.telemetry = table, send, topics, telemetry
         self.event_time, self.source, self.clock, self.targets = event_time, source, clock, targets
-        self.facts: dict[str, dict[str, dict[str, Any]]] = {}
+        self.store = FactSegments()
         self.as_of: dict[str, datetime] = {}
         self.dirty: set[str] = set()
         self.indexed: set[int] = set()
@@ -65,9 +69,10 @@ class MetricAggregator:
         for key, partition in list(self.partition_of.items()):
             if partition not in partitions:
                 del self.partition_of[key]
-                self.facts.pop(key, None)
                 self.as_of.pop(key, None)
                 self.dirty.discard(key)
+        for partition in set(self.store.partitions) - partitions:
+            self.store.forget_partition(partition)
         self.indexed &= partitions
 
     async def handle_facts(self, origin: Origin) -> None:
@@ -76,34 +81,28 @@ class MetricAggregator:
     async def handle_facts_batch(self, origins: Iterable[Origin],
                                  scope: Callable[[int], Any] = lambda p: contextlib.nullcontext()
                                  ) -> None:
-        """Apply facts in order; each touched (scope key, dossier) is written once at the end."""
-        writes: dict[str, tuple[int, dict[str, Any] | None]] = {}
+        """Apply facts in order; then write one segment per touched partition (and delete the
+        segments nothing counts in any more)."""
+        writes: list[Write] = []
         for origin in origins:
             with scope(origin.partition):
-                self._ensure_indexed(origin.partition)
-                self._apply_facts(origin, writes)
-        for tkey, (partition, value) in writes.items():
-            with scope(partition):
-                if value is not None:
-                    self.table[tkey] = value
-                elif self.table.get(tkey) is not None:
-                    del self.table[tkey]
+                writes += self._ensure_indexed(origin.partition)
+                self._apply_facts(origin)
+        for write in writes + self.store.commit():
+            with scope(write.partition):
+                if write.value is not None:
+                    self.table[write.key] = write.value
+                else:
+                    with contextlib.suppress(KeyError):  # the memory store raises, RocksDB not
+                        del self.table[write.key]
 
-    def _apply_facts(self, origin: Origin, writes: dict) -> None:
-        key, body = origin.key.decode(), json.loads(origin.value)
-        tkey = f"{key}|{body['code']}"
-        stored = writes[tkey][1] if tkey in writes else self.table.get(tkey)
-        if stored is not None and stored["seq"] > body["seq"]:
-            return
-        if body["facts"] is None:
-            writes[tkey] = (origin.partition, None)
-            self.facts.get(key, {}).pop(body["code"], None)
-        else:
-            writes[tkey] = (origin.partition, {"seq": body["seq"], "facts": body["facts"],
-                                               "time": body["time"], "p": origin.partition})
-            self.facts.setdefault(key, {})[body["code"]] = body["facts"]
-        self.partition_of[key] = origin.partition
-        self._touch(key, from_iso(body["time"]))
+    def _apply_facts(self, origin: Origin) -> None:
+        key, partition = origin.key.decode(), origin.partition
+        applied = [entry["time"] for entry in decode_bundle(origin.value)
+                   if self.store.offer(key, partition, entry, origin.offset)]
+        if applied:
+            self.partition_of[key] = partition
+            self._touch(key, max(map(from_iso, set(applied))))
 
     async def handle_catalog(self, origin: Origin) -> None:
         try:
@@ -115,24 +114,31 @@ class MetricAggregator:
             await self.send(self.topics.dead_letters, dead_letter(
                 origin, contract_reason(exc), str(exc), time=self.clock(), source=self.source))
             return
-        facts = procedure_facts(event.data)
-        body = {"code": f"proc:{event.data.procedure_code}", "seq": 0, "time": iso(event.time),
-                "facts": facts}
+        entry = entry_json(f"proc:{event.data.procedure_code}", 0, iso(event.time),
+                           json.dumps(procedure_facts(event.data)))
         for key in ("province:all", f"agency:{event.data.agency}"):
-            await self.send(self.topics.metric_facts,
-                            KafkaRecord(key.encode(), json.dumps(body).encode(), []))
+            [value] = encode_bundles([entry])
+            await self.send(self.topics.metric_facts, KafkaRecord(key.encode(), value, []))
 
     async def publish_snapshots(self) -> int:
-        """One snapshot per window for every scope key changed since the last round."""
+        """One snapshot per window for every scope key changed since the last round. A key whose
+        snapshots could not all be sent (the send raised) stays changed for the next round."""
         dirty, self.dirty = sorted(self.dirty), set()
-        for key in dirty:
-            as_of = self.as_of.get(key) if self.event_time else self.clock()
-            if as_of is None:
-                continue
-            views = compute_views(key, self.facts.get(key, {}).values(), as_of, self.targets)
-            for window, values in views.items():
-                await self.send(self.topics.metrics, self._snapshot(key, window, as_of, values))
+        for n, key in enumerate(dirty):
+            try:
+                await self._publish_key(key)
+            except BaseException:
+                self.dirty.update(dirty[n:])
+                raise
         return len(dirty)
+
+    async def _publish_key(self, key: str) -> None:
+        as_of = self.as_of.get(key) if self.event_time else self.clock()
+        if as_of is None:
+            return
+        views = compute_views(key, self.store.facts(key).values(), as_of, self.targets)
+        for window, values in views.items():
+            await self.send(self.topics.metrics, self._snapshot(key, window, as_of, values))
 
     def _snapshot(self, key: str, window: str, as_of: datetime,
                   values: dict[str, float]) -> KafkaRecord:
@@ -150,13 +156,14 @@ class MetricAggregator:
         if key not in self.as_of or time > self.as_of[key]:
             self.as_of[key] = time
 
-    def _ensure_indexed(self, partition: int) -> None:
+    def _ensure_indexed(self, partition: int) -> list[Write]:
+        """Load ``partition``'s stored facts once; returns the deletes of what no longer counts."""
         if partition in self.indexed:
-            return
+            return []
         self.indexed.add(partition)
         for tkey, stored in list(self.table.items()):
             if stored and stored.get("p") == partition:
-                key, _, code = tkey.partition("|")
-                self.facts.setdefault(key, {})[code] = stored["facts"]
-                self.partition_of[key] = partition
-                self._touch(key, from_iso(stored["time"]))
+                for key, time in self.store.load(tkey, stored):
+                    self.partition_of[key] = partition
+                    self._touch(key, from_iso(time))
+        return self.store.finish_load(partition)

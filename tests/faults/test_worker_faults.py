@@ -72,10 +72,6 @@ def test_three_sigkills_lose_and_invent_nothing(reference, kafka_bootstrap, reco
         run.close()
 
 
-# Known bug, open on issue 9: since the worker processes in batches, the remaining worker stopped
-# progressing (at ~65 % of 20,000 events) after the second worker left, twice on the loaded
-# machine; it passed at 4,000 events and, before batching, at 100,000. Not strict: it keeps running.
-@pytest.mark.xfail(strict=False, reason="known: worker can stall after a rebalance (batching)")
 @pytest.mark.timeout(3 * RUN_BUDGET_S + 300)
 def test_worker_added_and_removed_mid_stream_changes_nothing(reference, kafka_bootstrap,
                                                              records, tmp_path) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 
 from prometheus_client import CollectorRegistry
 
 from schemas.cloudevents import to_record
 from stream_processors.core.calendar import default_calendar
+from stream_processors.core.metric_facts import decode_bundle
 from stream_processors.core.transitions import Context
 from stream_processors.dossiers.processor import DossierProcessor
 from stream_processors.records import Origin
@@ -52,8 +52,9 @@ def facts_sent(log: list) -> dict[str, dict | None]:
     out = {}
     for item in log:
         if item[0] == "send" and item[1] == "metric-facts":
-            body = json.loads(item[3])
-            out[item[2]] = body["facts"]
+            for entry in decode_bundle(item[3]):
+                if entry["code"] == C:
+                    out[item[2]] = entry["facts"]
     return out
 
 
