@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import queue
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -15,10 +12,10 @@ from pathlib import Path
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from motcua.broker import ensure_topics, true_end_offsets
-from motcua.lifetime import die_with_parent
 from schemas.cloudevents import Event, from_record, to_record
 from schemas.lifecycle import ClockHeartbeat
 from schemas.topics import prefixed
+from stream_processors.bench.processes import Process
 
 MOTCUA = str(Path(sys.executable).with_name("motcua"))
 PARTITIONS = 3
@@ -144,53 +141,16 @@ class Deployment:
         self.producer.close()
 
 
-class WorkerProcess:
+class WorkerProcess(Process):
     """One ``motcua worker`` subprocess; waits for its ``ready:`` line."""
 
     def __init__(self, env: dict[str, str], worker_id: str, timeout: float = 60.0,
                  args: tuple[str, ...] = ()) -> None:
-        self.proc = subprocess.Popen([MOTCUA, "worker", "--worker-id", worker_id, *args], env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     preexec_fn=die_with_parent())
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.output: list[str] = []
-        threading.Thread(target=self._pump, daemon=True).start()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.2)
-            except queue.Empty:
-                if self.proc.poll() is not None:
-                    break
-                continue
-            if line.startswith("ready: worker"):
-                self.ready_line = line
-                return
-        self.stop()
-        raise AssertionError("worker not ready:\n" + "".join(self.output[-40:]))
-
-    def _pump(self) -> None:
+        super().__init__([MOTCUA, "worker", "--worker-id", worker_id, *args], env)
         try:
-            for line in self.proc.stdout:
-                self.output.append(line)
-                self.lines.put(line)
-        except ValueError:  # closed by stop()/kill()
-            pass
-
-    def kill(self) -> None:
-        self.proc.kill()
-        self.proc.wait(10)
-        self.proc.stdout.close()
+            self.ready_line = self.wait_line("ready: worker", timeout)
+        except RuntimeError as exc:  # wait_line stopped it
+            raise AssertionError(f"worker not ready: {exc}") from None
 
     def stop(self, timeout: float = 20.0) -> int | None:
-        if self.proc.stdout.closed:
-            return self.proc.returncode
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stdout.close()
-        return self.proc.returncode
+        return super().stop(timeout)

@@ -35,9 +35,12 @@ class Process:
         threading.Thread(target=self._pump, daemon=True).start()
 
     def _pump(self) -> None:
-        for line in self.proc.stdout:
-            self.output.append(line)
-            self.lines.put(line)
+        try:
+            for line in self.proc.stdout:
+                self.output.append(line)
+                self.lines.put(line)
+        except ValueError:  # stdout closed by stop()/kill()
+            pass
 
     def wait_line(self, prefix: str, timeout: float) -> str:
         deadline = time.monotonic() + timeout
@@ -53,7 +56,10 @@ class Process:
         self.stop()
         raise RuntimeError(f"no {prefix!r} line:\n" + "".join(self.output[-30:]))
 
-    def stop(self, timeout: float = 15.0) -> None:
+    def stop(self, timeout: float = 15.0) -> int | None:
+        """SIGTERM, then SIGKILL after ``timeout`` seconds; returns the exit code."""
+        if self.proc.stdout.closed:
+            return self.proc.returncode
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -61,3 +67,11 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self.proc.stdout.close()
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would."""
+        self.proc.kill()
+        self.proc.wait(10)
+        self.proc.stdout.close()
