@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -22,7 +23,11 @@ def _exit_after(seconds: float) -> None:
     and leaves the group; with the broker gone (say both were told to stop when their parent died)
     aiokafka retries that for minutes, so a stop must be bounded."""
     def expire() -> None:
-        print(f"worker did not stop within {seconds:.0f}s; exiting", file=sys.stderr, flush=True)
+        # the parent may be gone (this stop came from its death): a write to its pipe raises
+        # BrokenPipeError, which must not keep the process alive
+        with contextlib.suppress(OSError, ValueError):
+            print(f"worker did not stop within {seconds:.0f}s; exiting", file=sys.stderr,
+                  flush=True)
         os._exit(1)
     timer = threading.Timer(seconds, expire)
     timer.daemon = True
