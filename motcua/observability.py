@@ -112,7 +112,8 @@ COMPONENT_METRICS: dict[str, str] = {
     "motcua_worker_dead_letters": "counter",
     "motcua_worker_duplicates": "counter", "motcua_worker_reordered": "counter",
     "motcua_worker_flags": "counter", "motcua_worker_classifications": "counter",
-    "motcua_worker_metric_snapshots": "counter",
+    "motcua_worker_metric_snapshots": "counter", "motcua_worker_stale_records": "counter",
+    "motcua_worker_offset_rewinds": "counter",
     "motcua_worker_watermark_timestamp_seconds": "gauge",
     # sinks/metrics.py (motcua_sink_stalled / _last_success_timestamp_seconds: PIPELINE_METRICS)
     "motcua_sink_records_applied": "counter", "motcua_sink_dead_letters": "counter",

@@ -76,6 +76,7 @@ def create_app(settings: Settings, bootstrap: str, *, worker_id: str,
     app = WorkerApp(**_app_config(settings, bootstrap, worker_id),
                     end_offset_client_config=aiokafka_config(settings, bootstrap))
     topics, raw = WorkerTopics(settings.topic_prefix), RawTopics(app)
+    app.gapless_topics = frozenset({topics.lifecycle, topics.ticks, topics.metric_facts})
     telemetry = WorkerTelemetry(registry)
     ctx = Context(default_calendar(),
                   tolerance=dt.timedelta(seconds=settings.out_of_order_tolerance_s))

@@ -41,6 +41,12 @@ class WorkerTelemetry:
                              ["kind"], registry=registry)
         self.classified = Counter("motcua_worker_classifications", "Dossiers classified",
                                   ["classification"], registry=registry)
+        self.stale = Counter("motcua_worker_stale_records", "Records fetched before a rebalance, "
+                             "left unapplied and uncommitted for the partition's owner to consume "
+                             "again", registry=registry)
+        self.rewinds = Counter("motcua_worker_offset_rewinds", "Seeks back to an input record "
+                               "dropped before it was applied (stream_processors/contiguous.py)",
+                               registry=registry)
         self.snapshots = Counter("motcua_worker_metric_snapshots", "Metric snapshots published",
                                  registry=registry)
         self.watermark = Gauge("motcua_worker_watermark_timestamp_seconds",

@@ -15,6 +15,7 @@ worker's app.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,12 +24,40 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
 
 from motcua.broker import true_end_offsets
+from stream_processors.batch_safety import BatchGate
 
 __all__ = ["WorkerApp", "TrueEndConsumer"]
 
 
 class TrueEndConsumer(faust_aiokafka.Consumer):
-    """faust's aiokafka consumer whose ``highwaters()`` are real end offsets."""
+    """faust's aiokafka consumer whose ``highwaters()`` are real end offsets. It also keeps the
+    offsets of its last seek to committed (``sought``), and on the app's ``gapless_topics`` it
+    fills no gaps and records only the offsets of applied messages (see
+    :mod:`stream_processors.contiguous`)."""
+
+    sought: Mapping[Any, int] = {}
+
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        offsets = await super().seek_to_committed()
+        self.sought = dict(offsets)
+        return offsets
+
+    def ack(self, message: Any) -> bool:
+        """faust acks the messages its stream *skips* (fetched in an older generation, or while
+        flow control is suspended: "otherwise the lag would increase"), and a skipped copy of a
+        record counts as done. On ``gapless_topics`` an offset is recorded only for a message
+        the agent applied (``app.applied``); the others stay unrecorded and are consumed again."""
+        if message.topic in self.app.gapless_topics and message not in self.app.applied:
+            message.acked = True
+            return False
+        self.app.applied.discard(message)
+        return super().ack(message)
+
+    async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
+        # faust's step for compacted/transactional topics: it would commit over records that
+        # were fetched and then dropped, which on our inputs are real records never applied
+        if tp.topic not in self.app.gapless_topics:
+            await super()._add_gap(tp, offset_from, offset_to)
 
     async def highwaters(self, *partitions: TP) -> Mapping[TP, int]:
         reported = await super().highwaters(*partitions)
@@ -43,11 +72,36 @@ class _Transport(faust_aiokafka.Transport):
 
 class WorkerApp(faust.App):
     """``faust.App`` using :class:`TrueEndConsumer`; ``end_offset_client_config`` are the aiokafka
-    kwargs (bootstrap + security) of the end-offset probe."""
+    kwargs (bootstrap + security) of the end-offset probe.
+
+    It also runs the :class:`~stream_processors.batch_safety.BatchGate` (``batch_gate``) of the
+    Table-writing agents: closed from the start of a rebalance until its recovery is done, and the
+    revoke waits for the batch in hand where faust's ``stream_wait_empty`` would wait for every
+    message it ever handed out (including those it just cleared from the queues: a stall)."""
+
+    #: input topics never compacted nor transactional: an offset hole there is a dropped record
+    gapless_topics: frozenset[str] = frozenset()
 
     def __init__(self, *args: Any, end_offset_client_config: dict[str, Any], **kwargs: Any):
         self.end_offset_client_config = end_offset_client_config
+        self.batch_gate = BatchGate()
+        #: messages of gapless topics an agent applied: only their offsets may be committed
+        self.applied: weakref.WeakSet[Any] = weakref.WeakSet()
         super().__init__(*args, **kwargs)
+
+    def on_rebalance_start(self) -> None:
+        self.batch_gate.close()  # first: faust calls this as the revoke begins
+        super().on_rebalance_start()
+
+    def on_rebalance_end(self) -> None:
+        super().on_rebalance_end()
+        self.batch_gate.open()
+
+    async def _consumer_wait_empty(self, consumer: Any, logger: Any) -> None:
+        # faust's step of the revoke between clearing the queues and flushing the producer
+        logger.info("Wait for the batch in hand...")
+        await self.batch_gate.idle()
+        await super()._consumer_wait_empty(consumer, logger)
 
     def _new_transport(self) -> Any:
         return _Transport(self.conf.broker_consumer, self)

@@ -4,8 +4,9 @@ mode, the deadline timer. ``concurrency=1``: the agent writes the Table.
 
 The agent takes records in batches (``stream.take_events``, at most :data:`BATCH` records or
 :data:`WITHIN` seconds); faust acks a batch's offsets only after the agent finished it, so
-delivery stays at-least-once. A batch that does not finish is never committed, and a batch is
-done only once its Table writes reached the changelog (:mod:`stream_processors.batch_safety`).
+delivery stays at-least-once. A batch that does not finish is never committed, a batch is done
+only once its Table writes reached the changelog, and batches and rebalances never overlap
+(:mod:`stream_processors.batch_safety`).
 """
 
 from __future__ import annotations
@@ -19,14 +20,18 @@ from typing import Any
 from faust import streams as faust_streams
 
 from stream_processors.batch_safety import (committed_only_if_done, flush_changelog,
+                                            in_offset_order, repeat_rewinds,
                                             stopping_tolerated)
+from stream_processors.contiguous import ContiguousOffsets
 from stream_processors.dossiers.processor import DossierProcessor
 from stream_processors.records import Origin, normalise_headers
 from stream_processors.tables import RAW_VALUES, JsonValues
 
-__all__ = ["register", "origin_of", "partition_scope", "BATCH", "WITHIN"]
+__all__ = ["register", "origin_of", "partition_scope", "BATCH", "WITHIN", "REWIND_CHECK_S"]
 
 BATCH, WITHIN = 500, 0.05
+#: seconds between checks for seeks back that brought nothing (stream_processors/contiguous.py)
+REWIND_CHECK_S = 1.0
 
 
 def origin_of(event: Any) -> Origin:
@@ -58,14 +63,28 @@ def register(app: Any, raw: Any, topics: Any, telemetry: Any, ctx: Any, settings
                                  source=source, clock=clock)
     channel = raw.get(topics.lifecycle, topics.ticks)
     records = telemetry.records
+    in_order = ContiguousOffsets()
+
+    def generation() -> int:
+        return app.consumer_generation_id
+
+    @app.timer(interval=REWIND_CHECK_S, name="rewind_lifecycle")
+    async def rewind_lifecycle() -> None:
+        with stopping_tolerated(app):
+            await repeat_rewinds(app, in_order, telemetry.rewinds)
 
     @app.agent(channel, name="apply_lifecycle", concurrency=1)
     async def apply_lifecycle(stream: Any) -> None:
-        async for events in stream.take_events(BATCH, within=WITHIN):
-            origins = [origin_of(e) for e in events]
-            with committed_only_if_done(events):
-                await processor.handle_batch(origins, partition_scope(events))
-                await flush_changelog(app)  # its state in the changelog before its offsets
+        async for batch in stream.take_events(BATCH, within=WITHIN):
+            async with app.batch_gate.batch(batch, generation) as events:
+                telemetry.stale.inc(len(batch) - len(events))
+                events = await in_offset_order(app, in_order, events, telemetry.rewinds)
+                if not events:
+                    continue
+                origins = [origin_of(e) for e in events]
+                with committed_only_if_done(events, in_order, app.applied):
+                    await processor.handle_batch(origins, partition_scope(events))
+                    await flush_changelog(app)  # its state in the changelog before its offsets
             ticks = sum(1 for o in origins if o.topic == topics.ticks)
             records.labels("ticks").inc(ticks)
             records.labels("lifecycle").inc(len(origins) - ticks)

@@ -1,0 +1,89 @@
+"""Each input partition applied in offset order with no record skipped, whatever faust drops.
+
+The rebalance fault test traced it: around a rebalance faust's stream drops records it already
+fetched (a message of an older generation, or one arriving while flow control is suspended, is
+skipped without an ack). The consumer then sees the next record's offset jump ahead and treats
+the hole as a compacted or transactional gap (``Consumer._add_gap``): it commits over it. A worker
+skipped 60 records of a partition that way, and a stopping worker committed over the 31 it had
+not applied, so their dossiers' flags and classifications were lost or wrong.
+
+Our inputs (lifecycle, deadline ticks, metric facts) are never compacted and never written in
+transactions, so a hole in their offsets is always such a drop. :class:`ContiguousOffsets`
+admits a record only if it is the next offset of its partition; after a jump it asks the agent to
+seek the partition back to the first missing offset. A seek can be undone: records fetched
+before it still arrive, raise faust's read offset again, and faust's consumer then drops the
+records fetched from the sought offset as old. So a seek that brought nothing is repeated
+(:meth:`ContiguousOffsets.overdue`, from a timer) every :data:`REWIND_EVERY_S` until the missing
+record arrives. Copies of applied records are dropped.
+The worker's consumer does not fill gaps on these topics (:mod:`stream_processors.transport`),
+so nothing is committed past a record that was not applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+__all__ = ["ContiguousOffsets", "REWIND_EVERY_S"]
+
+REWIND_EVERY_S = 2.0
+Key = tuple[str, int]
+
+
+class ContiguousOffsets:
+    """Per (topic, partition) the next offset to apply, for one agent. :meth:`start` at each
+    consumer generation with the offsets faust sought to; :meth:`admit` each batch; call
+    :meth:`overdue` now and then for the seeks to repeat."""
+
+    def __init__(self) -> None:
+        self.generation: int | None = None
+        self.next: dict[Key, int] = {}
+        self.pending: dict[Key, tuple[int, float]] = {}  # key -> (offset sought, when)
+
+    def start(self, generation: int, sought: Mapping[Any, int | None]) -> None:
+        """A new generation: faust sought every assigned partition to its committed offset (a
+        partition with none starts wherever its first record is)."""
+        self.generation = generation
+        self.next = {(tp[0], tp[1]): offset for tp, offset in sought.items()
+                     if offset is not None and offset >= 0}
+        self.pending.clear()
+
+    def admit(self, events: Iterable[Any], now: float) -> tuple[list[Any], dict[Key, int]]:
+        """(events to apply in order, {partition: offset to seek back to})."""
+        admitted: list[Any] = []
+        rewind: dict[Key, int] = {}
+        for event in events:
+            m = event.message
+            key = (m.topic, m.partition)
+            expected = self.next.get(key)
+            if expected is None or m.offset == expected:
+                admitted.append(event)
+                self.next[key] = m.offset + 1
+                self.pending.pop(key, None)
+            elif m.offset > expected and key not in rewind and key not in self.pending:
+                rewind[key] = expected
+                self.pending[key] = (expected, now)
+        return admitted, rewind
+
+    def retreat(self, events: Iterable[Any]) -> None:
+        """``events`` were admitted but not applied (their batch failed): expect them again.
+        Without this a failed batch would leave a hole that the next records jump over."""
+        for event in events:
+            m = event.message
+            key = (m.topic, m.partition)
+            if m.offset < self.next.get(key, m.offset + 1):
+                self.next[key] = m.offset
+
+    def overdue(self, now: float) -> dict[Key, int]:
+        """The seeks that brought nothing for :data:`REWIND_EVERY_S`: to be made again."""
+        again = {key: offset for key, (offset, when) in self.pending.items()
+                 if now - when >= REWIND_EVERY_S}
+        for key, offset in again.items():
+            self.pending[key] = (offset, now)
+        return again
+
+
+def left_out(events: Sequence[Any], admitted: Sequence[Any]) -> list[Any]:
+    """The events of ``events`` not in ``admitted`` (by identity)."""
+    kept = {id(e) for e in admitted}
+    return [e for e in events if id(e) not in kept]
