@@ -5,9 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SYSDEPS := $(VENV)/.system-packages
 
-# The fault suite's workload in `make test`: sized to keep the whole suite near ten minutes on
-# two cores. `make faults` runs it at the 100,000 events issue 9 asks for (about 20 minutes).
-FAULT_EVENTS ?= 20000
+# The fault suite's workload in `make test`: the 100,000 events issue 9 asks for. The worker
+# faults then take about 20 of the suite's ~35 minutes on two cores (CI allows 90);
+# `make test FAULT_EVENTS=4000` is a quick local loop.
+FAULT_EVENTS ?= 100000
 
 .PHONY: run test unit integration e2e faults install clean
 
@@ -32,7 +33,7 @@ test: $(STAMP) $(SYSDEPS)
 	MOTCUA_FAULT_EVENTS=$(FAULT_EVENTS) $(BIN)/python -m pytest -q
 
 faults: $(STAMP) $(SYSDEPS)
-	MOTCUA_FAULT_EVENTS=100000 $(BIN)/python -m pytest -q tests/faults
+	MOTCUA_FAULT_EVENTS=$(FAULT_EVENTS) $(BIN)/python -m pytest -q tests/faults
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
