@@ -5,8 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SYSDEPS := $(VENV)/.system-packages
 
-# The fault suite's workload in `make test`: the 100,000 events issue 9 asks for. The worker
-# faults then take about 20 of the suite's ~35 minutes on two cores (CI allows 90);
+# The fault suite's workload in `make test`: the 100,000 events issue 9 asks for. On a quiet
+# 2-core machine the worker faults take ~5 minutes and the whole suite ~13 (CI allows 90);
 # `make test FAULT_EVENTS=4000` is a quick local loop.
 FAULT_EVENTS ?= 100000
 
