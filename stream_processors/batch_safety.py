@@ -54,8 +54,8 @@ from faust.types import TP
 
 from stream_processors.contiguous import ContiguousOffsets, left_out
 
-__all__ = ["BatchGate", "committed_only_if_done", "flush_changelog", "in_offset_order",
-           "repeat_rewinds", "stopping_tolerated", "unrecorded"]
+__all__ = ["BatchGate", "applied_batch", "committed_only_if_done", "flush_changelog",
+           "in_offset_order", "repeat_rewinds", "stopping_tolerated", "unrecorded"]
 
 log = logging.getLogger(__name__)
 
@@ -180,3 +180,17 @@ async def _seek_back(app: Any, rewind: dict[tuple[str, int], int], rewinds: Any)
     # crashed it) and moves faust's read offset back too
     await app.consumer.seek_wait({TP(topic, partition): offset
                                   for (topic, partition), offset in rewind.items()})
+
+
+@contextlib.asynccontextmanager
+async def applied_batch(app: Any, batch: Sequence[Any], in_order: ContiguousOffsets,
+                        telemetry: Any) -> AsyncIterator[list[Any]]:
+    """One batch of a Table-writing agent, with every rule above: it runs between rebalances,
+    holds only records of the current generation in offset order (possibly none), ends with its
+    changelog flushed, and only then may its offsets be committed."""
+    async with app.batch_gate.batch(batch, lambda: app.consumer_generation_id) as current:
+        telemetry.stale.inc(len(batch) - len(current))
+        events = await in_offset_order(app, in_order, current, telemetry.rewinds)
+        with committed_only_if_done(events, in_order, app.applied):
+            yield events
+            await flush_changelog(app)  # the batch's state in the changelog before its offsets

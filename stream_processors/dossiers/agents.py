@@ -19,15 +19,14 @@ from typing import Any
 
 from faust import streams as faust_streams
 
-from stream_processors.batch_safety import (committed_only_if_done, flush_changelog,
-                                            in_offset_order, repeat_rewinds,
-                                            stopping_tolerated)
+from stream_processors.batch_safety import applied_batch, repeat_rewinds, stopping_tolerated
 from stream_processors.contiguous import ContiguousOffsets
 from stream_processors.dossiers.processor import DossierProcessor
 from stream_processors.records import Origin, normalise_headers
 from stream_processors.tables import RAW_VALUES, JsonValues
 
-__all__ = ["register", "origin_of", "partition_scope", "BATCH", "WITHIN", "REWIND_CHECK_S"]
+__all__ = ["register", "origin_of", "partition_scope", "in_offset_order_of", "BATCH", "WITHIN",
+           "REWIND_CHECK_S"]
 
 BATCH, WITHIN = 500, 0.05
 #: seconds between checks for seeks back that brought nothing (stream_processors/contiguous.py)
@@ -56,6 +55,18 @@ def partition_scope(events: Sequence[Any]):  # noqa: ANN201
     return scope
 
 
+def in_offset_order_of(app: Any, telemetry: Any, name: str) -> ContiguousOffsets:
+    """An agent's offset-order guard, with the timer that repeats its seeks back."""
+    in_order = ContiguousOffsets()
+
+    async def repeat() -> None:
+        with stopping_tolerated(app):
+            await repeat_rewinds(app, in_order, telemetry.rewinds)
+
+    app.timer(interval=REWIND_CHECK_S, name=f"rewind_{name}")(repeat)
+    return in_order
+
+
 def register(app: Any, raw: Any, topics: Any, telemetry: Any, ctx: Any, settings: Any, *,
              event_time: bool, source: str, clock: Any) -> DossierProcessor:
     table = JsonValues(app.Table("dossiers", default=None, **RAW_VALUES))
@@ -63,28 +74,15 @@ def register(app: Any, raw: Any, topics: Any, telemetry: Any, ctx: Any, settings
                                  source=source, clock=clock)
     channel = raw.get(topics.lifecycle, topics.ticks)
     records = telemetry.records
-    in_order = ContiguousOffsets()
-
-    def generation() -> int:
-        return app.consumer_generation_id
-
-    @app.timer(interval=REWIND_CHECK_S, name="rewind_lifecycle")
-    async def rewind_lifecycle() -> None:
-        with stopping_tolerated(app):
-            await repeat_rewinds(app, in_order, telemetry.rewinds)
+    in_order = in_offset_order_of(app, telemetry, "lifecycle")
 
     @app.agent(channel, name="apply_lifecycle", concurrency=1)
     async def apply_lifecycle(stream: Any) -> None:
         async for batch in stream.take_events(BATCH, within=WITHIN):
-            async with app.batch_gate.batch(batch, generation) as events:
-                telemetry.stale.inc(len(batch) - len(events))
-                events = await in_offset_order(app, in_order, events, telemetry.rewinds)
-                if not events:
-                    continue
+            async with applied_batch(app, batch, in_order, telemetry) as events:
                 origins = [origin_of(e) for e in events]
-                with committed_only_if_done(events, in_order, app.applied):
+                if origins:
                     await processor.handle_batch(origins, partition_scope(events))
-                    await flush_changelog(app)  # its state in the changelog before its offsets
             ticks = sum(1 for o in origins if o.topic == topics.ticks)
             records.labels("ticks").inc(ticks)
             records.labels("lifecycle").inc(len(origins) - ticks)

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from stream_processors.batch_safety import (committed_only_if_done, flush_changelog,
-                                            in_offset_order, repeat_rewinds,
-                                            stopping_tolerated)
-from stream_processors.contiguous import ContiguousOffsets
-from stream_processors.dossiers.agents import (BATCH, REWIND_CHECK_S, WITHIN, origin_of,
+from stream_processors.batch_safety import applied_batch, stopping_tolerated
+from stream_processors.dossiers.agents import (BATCH, WITHIN, in_offset_order_of, origin_of,
                                               partition_scope)
 from stream_processors.metrics.aggregator import MetricAggregator
 from stream_processors.tables import RAW_VALUES, JsonValues
@@ -24,25 +21,15 @@ def register(app: Any, raw: Any, topics: Any, telemetry: Any, settings: Any, *,
     aggregator = MetricAggregator(table, raw.send, topics, telemetry, event_time=event_time,
                                   source=source, clock=clock)
 
-    in_order = ContiguousOffsets()
-
-    @app.timer(interval=REWIND_CHECK_S, name="rewind_metric_facts")
-    async def rewind_metric_facts() -> None:
-        with stopping_tolerated(app):
-            await repeat_rewinds(app, in_order, telemetry.rewinds)
+    in_order = in_offset_order_of(app, telemetry, "metric_facts")
 
     @app.agent(raw.get(topics.metric_facts), name="aggregate_metric_facts", concurrency=1)
     async def aggregate_metric_facts(stream: Any) -> None:
         async for batch in stream.take_events(BATCH, within=WITHIN):
-            async with app.batch_gate.batch(batch, lambda: app.consumer_generation_id) as events:
-                telemetry.stale.inc(len(batch) - len(events))
-                events = await in_offset_order(app, in_order, events, telemetry.rewinds)
-                if not events:
-                    continue
-                with committed_only_if_done(events, in_order, app.applied):
+            async with applied_batch(app, batch, in_order, telemetry) as events:
+                if events:
                     await aggregator.handle_facts_batch([origin_of(e) for e in events],
                                                         partition_scope(events))
-                    await flush_changelog(app)  # its state in the changelog before its offsets
             telemetry.records_of["metric_facts"].inc(len(events))
 
     @app.agent(raw.get(topics.catalog), name="read_catalog", concurrency=1)
