@@ -149,7 +149,7 @@ async def in_offset_order(app: Any, guard: ContiguousOffsets, events: Sequence[A
     """The events the agent may apply now (:class:`~stream_processors.contiguous.ContiguousOffsets`):
     the others are left unrecorded, and a partition with a hole is sought back to it."""
     if guard.generation != app.consumer_generation_id:
-        guard.start(app.consumer_generation_id, app.consumer.sought)
+        guard.start(app.consumer_generation_id, app.consumer.sought, time.monotonic())
     admitted, rewind = guard.admit(events, time.monotonic())
     if len(admitted) < len(events):
         unrecorded(left_out(events, admitted))
@@ -158,12 +158,19 @@ async def in_offset_order(app: Any, guard: ContiguousOffsets, events: Sequence[A
 
 
 async def repeat_rewinds(app: Any, guard: ContiguousOffsets, rewinds: Any) -> None:
-    """For a timer: seek again where a seek back brought nothing (never during a rebalance; a
-    new generation starts over from faust's own seek)."""
-    if app.rebalancing or guard.generation != app.consumer_generation_id:
+    """For a timer: seek again where a seek back brought nothing, and seek back where the
+    consumer fetched past records that never reached the agent (never during a rebalance; a new
+    generation starts over from faust's own seek)."""
+    generation = guard.generation
+    if app.rebalancing or generation != app.consumer_generation_id:
         return
     try:
-        await _seek_back(app, guard.overdue(time.monotonic()), rewinds)
+        rewind = guard.overdue(time.monotonic())
+        positions = {key: await app.consumer.position(TP(*key)) for key in list(guard.next)}
+        rewind.update(guard.stalled(positions, time.monotonic()))
+        if app.rebalancing or generation != app.consumer_generation_id:
+            return  # a rebalance began meanwhile: faust's own seek starts over
+        await _seek_back(app, rewind, rewinds)
     except Exception as exc:  # e.g. the partition was just revoked: the next generation seeks
         if not app.should_stop:
             log.warning("seek back failed (%r); a rebalance starts over from the commits", exc)

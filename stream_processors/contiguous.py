@@ -10,7 +10,10 @@ not applied, so their dossiers' flags and classifications were lost or wrong.
 Our inputs (lifecycle, deadline ticks, metric facts) are never compacted and never written in
 transactions, so a hole in their offsets is always such a drop. :class:`ContiguousOffsets`
 admits a record only if it is the next offset of its partition; after a jump it asks the agent to
-seek the partition back to the first missing offset. A seek can be undone: records fetched
+seek the partition back to the first missing offset. When the skipped records were a
+partition's tail, no later record comes to show the hole: a partition whose consumer has fetched
+past the next offset while nothing of it arrives for :data:`STALLED_AFTER_S` is sought back too
+(:meth:`ContiguousOffsets.stalled`). A seek can be undone: records fetched
 before it still arrive, raise faust's read offset again, and faust's consumer then drops the
 records fetched from the sought offset as old. So a seek that brought nothing is repeated
 (:meth:`ContiguousOffsets.overdue`, from a timer) every :data:`REWIND_EVERY_S` until the missing
@@ -24,9 +27,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["ContiguousOffsets", "REWIND_EVERY_S"]
+__all__ = ["ContiguousOffsets", "REWIND_EVERY_S", "STALLED_AFTER_S"]
 
 REWIND_EVERY_S = 2.0
+#: seconds without a record of a partition whose consumer fetched past it before it seeks back
+STALLED_AFTER_S = 5.0
 Key = tuple[str, int]
 
 
@@ -39,14 +44,16 @@ class ContiguousOffsets:
         self.generation: int | None = None
         self.next: dict[Key, int] = {}
         self.pending: dict[Key, tuple[int, float]] = {}  # key -> (offset sought, when)
+        self.progress: dict[Key, float] = {}  # key -> when a record was last admitted
 
-    def start(self, generation: int, sought: Mapping[Any, int | None]) -> None:
+    def start(self, generation: int, sought: Mapping[Any, int | None], now: float = 0.0) -> None:
         """A new generation: faust sought every assigned partition to its committed offset (a
         partition with none starts wherever its first record is)."""
         self.generation = generation
         self.next = {(tp[0], tp[1]): offset for tp, offset in sought.items()
                      if offset is not None and offset >= 0}
         self.pending.clear()
+        self.progress = dict.fromkeys(self.next, now)
 
     def admit(self, events: Iterable[Any], now: float) -> tuple[list[Any], dict[Key, int]]:
         """(events to apply in order, {partition: offset to seek back to})."""
@@ -60,6 +67,7 @@ class ContiguousOffsets:
                 admitted.append(event)
                 self.next[key] = m.offset + 1
                 self.pending.pop(key, None)
+                self.progress[key] = now
             elif m.offset > expected and key not in rewind and key not in self.pending:
                 rewind[key] = expected
                 self.pending[key] = (expected, now)
@@ -73,6 +81,22 @@ class ContiguousOffsets:
             key = (m.topic, m.partition)
             if m.offset < self.next.get(key, m.offset + 1):
                 self.next[key] = m.offset
+
+    def stalled(self, positions: Mapping[Key, int | None], now: float) -> dict[Key, int]:
+        """Partitions whose consumer has fetched past the next offset (``positions``) while no
+        record of theirs was admitted for :data:`STALLED_AFTER_S`: the records in between were
+        skipped before they reached the agent, and no later record will come to show the hole
+        (it was the partition's tail). Returns the seeks back to make."""
+        again = {}
+        for key, position in positions.items():
+            expected = self.next.get(key)
+            if expected is None or position is None or position <= expected:
+                continue
+            if now - self.progress.get(key, now) < STALLED_AFTER_S or key in self.pending:
+                continue
+            again[key] = expected
+            self.pending[key] = (expected, now)
+        return again
 
     def overdue(self, now: float) -> dict[Key, int]:
         """The seeks that brought nothing for :data:`REWIND_EVERY_S`: to be made again."""

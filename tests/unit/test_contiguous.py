@@ -92,3 +92,23 @@ def test_records_of_a_failed_batch_are_expected_again():
     assert admitted == [] and rewind == {(T, 0): 10}
     assert offsets(guard.admit([ev(0, 10), ev(0, 11), ev(0, 12)], now=0.2)[0]) == [
         (0, 10), (0, 11), (0, 12)]
+
+
+def test_a_partition_whose_tail_was_skipped_is_sought_back_once_it_stays_silent():
+    from stream_processors.contiguous import STALLED_AFTER_S
+    guard = ContiguousOffsets()
+    guard.start(1, {(T, 0): 0, (T, 1): 0}, now=0.0)
+    guard.admit([ev(0, 0), ev(0, 1), ev(1, 0)], now=1.0)  # then faust skipped the rest
+    fetched = {(T, 0): 68, (T, 1): 1}  # the consumer's positions: p0 fetched to its end
+    assert guard.stalled(fetched, now=1.0 + STALLED_AFTER_S - 0.1) == {}  # maybe still queued
+    assert guard.stalled(fetched, now=1.0 + STALLED_AFTER_S) == {(T, 0): 2}
+    assert guard.stalled(fetched, now=1.0 + STALLED_AFTER_S + 0.5) == {}  # asked already
+    assert guard.overdue(now=1.0 + STALLED_AFTER_S + REWIND_EVERY_S) == {(T, 0): 2}
+    guard.admit([ev(0, 2)], now=9.0)
+    assert guard.pending == {}
+
+
+def test_a_partition_applied_up_to_its_position_is_not_stalled():
+    guard = ContiguousOffsets()
+    guard.start(1, {(T, 0): 5}, now=0.0)
+    assert guard.stalled({(T, 0): 5, (T, 1): None}, now=100.0) == {}
