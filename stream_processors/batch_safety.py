@@ -54,10 +54,14 @@ from faust.types import TP
 
 from stream_processors.contiguous import ContiguousOffsets, left_out
 
-__all__ = ["BatchGate", "applied_batch", "committed_only_if_done", "flush_changelog",
-           "in_offset_order", "repeat_rewinds", "stopping_tolerated", "unrecorded"]
+__all__ = ["BatchGate", "REWIND_CHECK_S", "applied_batch", "committed_only_if_done",
+           "flush_changelog", "in_offset_order", "offset_guard", "repeat_rewinds",
+           "stopping_tolerated", "unrecorded"]
 
 log = logging.getLogger(__name__)
+
+#: seconds between checks for seeks back to repeat or to make (stream_processors/contiguous.py)
+REWIND_CHECK_S = 1.0
 
 
 @contextlib.contextmanager
@@ -133,7 +137,7 @@ class BatchGate:
         current_generation = generation()
         current = [e for e in events if e.message.generation_id == current_generation]
         if len(current) < len(events):
-            unrecorded([e for e in events if e.message.generation_id != current_generation])
+            unrecorded(left_out(events, current))
         self._busy += 1
         self._idle.clear()
         try:
@@ -166,7 +170,8 @@ async def repeat_rewinds(app: Any, guard: ContiguousOffsets, rewinds: Any) -> No
         return
     try:
         rewind = guard.overdue(time.monotonic())
-        positions = {key: await app.consumer.position(TP(*key)) for key in list(guard.next)}
+        positions = {key: await app.consumer.position(TP(*key))
+                     for key in guard.quiet(time.monotonic())}
         rewind.update(guard.stalled(positions, time.monotonic()))
         if app.rebalancing or generation != app.consumer_generation_id:
             return  # a rebalance began meanwhile: faust's own seek starts over
@@ -174,6 +179,19 @@ async def repeat_rewinds(app: Any, guard: ContiguousOffsets, rewinds: Any) -> No
     except Exception as exc:  # e.g. the partition was just revoked: the next generation seeks
         if not app.should_stop:
             log.warning("seek back failed (%r); a rebalance starts over from the commits", exc)
+
+
+def offset_guard(app: Any, telemetry: Any, name: str) -> ContiguousOffsets:
+    """An agent's offset-order guard, with the timer (``rewind_{name}``) that repeats its seeks
+    back and makes those :meth:`~ContiguousOffsets.stalled` asks for."""
+    in_order = ContiguousOffsets()
+
+    async def repeat() -> None:
+        with stopping_tolerated(app):
+            await repeat_rewinds(app, in_order, telemetry.rewinds)
+
+    app.timer(interval=REWIND_CHECK_S, name=f"rewind_{name}")(repeat)
+    return in_order
 
 
 async def _seek_back(app: Any, rewind: dict[tuple[str, int], int], rewinds: Any) -> None:

@@ -82,6 +82,12 @@ class ContiguousOffsets:
             if m.offset < self.next.get(key, m.offset + 1):
                 self.next[key] = m.offset
 
+    def quiet(self, now: float) -> list[Key]:
+        """Partitions with no record admitted for :data:`STALLED_AFTER_S` and no seek back
+        pending: the only ones :meth:`stalled` can name, so the only positions worth asking."""
+        return [key for key in self.next if key not in self.pending
+                and now - self.progress.get(key, now) >= STALLED_AFTER_S]
+
     def stalled(self, positions: Mapping[Key, int | None], now: float) -> dict[Key, int]:
         """Partitions whose consumer has fetched past the next offset (``positions``) while no
         record of theirs was admitted for :data:`STALLED_AFTER_S`: the records in between were

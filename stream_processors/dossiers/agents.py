@@ -19,18 +19,14 @@ from typing import Any
 
 from faust import streams as faust_streams
 
-from stream_processors.batch_safety import applied_batch, repeat_rewinds, stopping_tolerated
-from stream_processors.contiguous import ContiguousOffsets
+from stream_processors.batch_safety import applied_batch, offset_guard, stopping_tolerated
 from stream_processors.dossiers.processor import DossierProcessor
 from stream_processors.records import Origin, normalise_headers
 from stream_processors.tables import RAW_VALUES, JsonValues
 
-__all__ = ["register", "origin_of", "partition_scope", "in_offset_order_of", "BATCH", "WITHIN",
-           "REWIND_CHECK_S"]
+__all__ = ["register", "origin_of", "partition_scope", "BATCH", "WITHIN"]
 
 BATCH, WITHIN = 500, 0.05
-#: seconds between checks for seeks back that brought nothing (stream_processors/contiguous.py)
-REWIND_CHECK_S = 1.0
 
 
 def origin_of(event: Any) -> Origin:
@@ -55,18 +51,6 @@ def partition_scope(events: Sequence[Any]):  # noqa: ANN201
     return scope
 
 
-def in_offset_order_of(app: Any, telemetry: Any, name: str) -> ContiguousOffsets:
-    """An agent's offset-order guard, with the timer that repeats its seeks back."""
-    in_order = ContiguousOffsets()
-
-    async def repeat() -> None:
-        with stopping_tolerated(app):
-            await repeat_rewinds(app, in_order, telemetry.rewinds)
-
-    app.timer(interval=REWIND_CHECK_S, name=f"rewind_{name}")(repeat)
-    return in_order
-
-
 def register(app: Any, raw: Any, topics: Any, telemetry: Any, ctx: Any, settings: Any, *,
              event_time: bool, source: str, clock: Any) -> DossierProcessor:
     table = JsonValues(app.Table("dossiers", default=None, **RAW_VALUES))
@@ -74,7 +58,7 @@ def register(app: Any, raw: Any, topics: Any, telemetry: Any, ctx: Any, settings
                                  source=source, clock=clock)
     channel = raw.get(topics.lifecycle, topics.ticks)
     records = telemetry.records
-    in_order = in_offset_order_of(app, telemetry, "lifecycle")
+    in_order = offset_guard(app, telemetry, "lifecycle")
 
     @app.agent(channel, name="apply_lifecycle", concurrency=1)
     async def apply_lifecycle(stream: Any) -> None:

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from stream_processors.batch_safety import applied_batch, stopping_tolerated
-from stream_processors.dossiers.agents import (BATCH, WITHIN, in_offset_order_of, origin_of,
-                                              partition_scope)
+from stream_processors.batch_safety import applied_batch, offset_guard, stopping_tolerated
+from stream_processors.dossiers.agents import BATCH, WITHIN, origin_of, partition_scope
 from stream_processors.metrics.aggregator import MetricAggregator
 from stream_processors.tables import RAW_VALUES, JsonValues
 
@@ -21,7 +20,7 @@ def register(app: Any, raw: Any, topics: Any, telemetry: Any, settings: Any, *,
     aggregator = MetricAggregator(table, raw.send, topics, telemetry, event_time=event_time,
                                   source=source, clock=clock)
 
-    in_order = in_offset_order_of(app, telemetry, "metric_facts")
+    in_order = offset_guard(app, telemetry, "metric_facts")
 
     @app.agent(raw.get(topics.metric_facts), name="aggregate_metric_facts", concurrency=1)
     async def aggregate_metric_facts(stream: Any) -> None:

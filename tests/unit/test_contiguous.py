@@ -112,3 +112,13 @@ def test_a_partition_applied_up_to_its_position_is_not_stalled():
     guard = ContiguousOffsets()
     guard.start(1, {(T, 0): 5}, now=0.0)
     assert guard.stalled({(T, 0): 5, (T, 1): None}, now=100.0) == {}
+
+
+def test_only_quiet_partitions_without_a_pending_seek_are_worth_a_position_query():
+    from stream_processors.contiguous import STALLED_AFTER_S
+    guard = ContiguousOffsets()
+    guard.start(1, {(T, 0): 0, (T, 1): 0, (T, 2): 0}, now=0.0)
+    guard.admit([ev(1, 0)], now=STALLED_AFTER_S)  # p1 progressed just now
+    guard.admit([ev(2, 3)], now=STALLED_AFTER_S)  # p2 has a seek back pending
+    assert guard.quiet(now=STALLED_AFTER_S) == [(T, 0)]
+    assert guard.quiet(now=STALLED_AFTER_S - 0.1) == []
