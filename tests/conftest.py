@@ -1,13 +1,16 @@
 """Shared fixtures. One embedded broker per test session; uuid topic and group names per test.
 
-Integration tests *run*: the embedded broker ships with the project and PostgreSQL runs at
-127.0.0.1:5432 (trust auth, database ``test``) here and in CI. ``MOTCUA_TEST_KAFKA`` points the
-suite at another broker; ``MOTCUA_TEST_POSTGRES`` at another database.
+Integration tests *run*: the embedded broker ships with the project, and the session starts its own
+PostgreSQL cluster (initdb on a spare loopback port, trust auth, stopped at the end), so a bare
+machine needs nothing running. ``MOTCUA_TEST_KAFKA`` points the suite at another broker;
+``MOTCUA_TEST_POSTGRES`` at another database.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -16,6 +19,7 @@ import pytest
 from motcua.broker import EmbeddedBroker, ensure_topics
 from motcua.orchestrator import free_port as _free_port
 from schemas.topics import Topic
+from tests.pg_cluster import OwnPostgres
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +51,19 @@ def make_topic(kafka_bootstrap: str, unique: str):
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
-    """SQLAlchemy URL of the test PostgreSQL (psycopg 3 driver)."""
-    return os.environ.get("MOTCUA_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    """SQLAlchemy URL of the test PostgreSQL (psycopg 3 driver): the session's private cluster
+    unless MOTCUA_TEST_POSTGRES names another."""
+    if os.environ.get("MOTCUA_TEST_POSTGRES"):
+        yield os.environ["MOTCUA_TEST_POSTGRES"]
+        return
+    root = Path(tempfile.mkdtemp(prefix="motcua-pg-"))  # outside pytest's root-only tmp dir
+    pg = OwnPostgres(root)
+    pg.start()
+    try:
+        yield pg.url
+    finally:
+        pg.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
