@@ -11,6 +11,9 @@
 * :data:`EXPORTED_METRICS` — every metric family name the code base exports; the Grafana and
   alert-rule tests check that dashboards and rules use only these.
 
+This module imports no other project module: the components import it for these names, and
+:mod:`motcua.metric_inventory` checks the components against it.
+
 Labels are bounded: agency code, procedure field, channel, kind, reason, event type, scope and
 window; never a dossier code or a person.
 """
@@ -24,7 +27,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, star
 
 __all__ = [
     "ComplianceGauges", "EXPORTED_METRICS", "PipelineMetrics", "SNAPSHOT_GAUGES", "SnapshotGauge",
-    "TARGETS", "new_registry", "serve_metrics",
+    "TARGETS", "new_registry", "sample_names", "serve_metrics",
 ]
 
 
@@ -124,7 +127,8 @@ COMPONENT_METRICS: dict[str, str] = {
 }
 
 
-def _sample_names(family: str, kind: str) -> set[str]:
+def sample_names(family: str, kind: str) -> set[str]:
+    """Sample names PromQL sees for one family of ``kind`` (counter, gauge or histogram)."""
     suffixes = {"counter": ("_total", "_created"), "gauge": ("",),
                 "histogram": ("_bucket", "_sum", "_count", "_created")}[kind]
     return {family + s for s in suffixes}
@@ -133,11 +137,11 @@ def _sample_names(family: str, kind: str) -> set[str]:
 def _all_exported() -> frozenset[str]:
     names: set[str] = set()
     for g in SNAPSHOT_GAUGES:
-        names |= _sample_names(g.metric, "gauge")
+        names |= sample_names(g.metric, "gauge")
     for name in STATE_GAUGES:
-        names |= _sample_names(name, "gauge")
+        names |= sample_names(name, "gauge")
     for name, kind in {**PIPELINE_METRICS, **BOARD_METRICS, **COMPONENT_METRICS}.items():
-        names |= _sample_names(name, kind)
+        names |= sample_names(name, kind)
     return frozenset(names)
 
 
@@ -251,26 +255,3 @@ def promql_metric_names(expr: str) -> set[str]:
             continue
         names.add(m.group(0))
     return names
-
-
-def registered_sample_names() -> frozenset[str]:
-    """Sample names actually registered by the components' metric classes (imported lazily).
-
-    Dashboards and alert rules are checked against this, so a panel cannot point at a metric
-    no component creates. ``motcua_ingest_requests`` is created inline by its command.
-    """
-    from sinks.board.metrics import BoardMetrics
-    from sinks.metrics import DeliveryMetrics, SinkMetrics
-    from stream_processors.telemetry import WorkerTelemetry
-    from producers.publisher import PublisherMetrics
-
-    kinds = {**PIPELINE_METRICS, **BOARD_METRICS, **COMPONENT_METRICS,
-             **{g.metric: "gauge" for g in SNAPSHOT_GAUGES}, **{n: "gauge" for n in STATE_GAUGES}}
-    names: set[str] = set()
-    for build in (BoardMetrics, WorkerTelemetry, lambda r: SinkMetrics(r, "db"), DeliveryMetrics,
-                  PublisherMetrics):
-        registry = new_registry()
-        build(registry)
-        for family in registry.collect():
-            names |= _sample_names(family.name, kinds.get(family.name, family.type))
-    return frozenset(names | _sample_names("motcua_ingest_requests", "counter"))

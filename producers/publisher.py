@@ -25,6 +25,9 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple, Protocol
 
+from prometheus_client import Counter
+
+from motcua.observability import PipelineMetrics
 from producers.outbox import ALL_PARTITIONS, Outbox, OutboxRow
 from schemas.cloudevents import Event, to_record
 from schemas.lifecycle import ClockHeartbeat
@@ -390,10 +393,6 @@ class PublisherMetrics:
     """
 
     def __init__(self, registry) -> None:  # noqa: ANN001 - prometheus CollectorRegistry
-        from prometheus_client import Counter
-
-        from motcua.observability import PipelineMetrics
-
         self.pipeline = PipelineMetrics(registry)
         self.accepted = self.pipeline.events_out
         self.pending = self.pipeline.outbox_backlog

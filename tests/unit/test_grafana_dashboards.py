@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from motcua.observability import EXPORTED_METRICS, promql_metric_names, registered_sample_names
+from motcua.metric_inventory import registered_sample_names
+from motcua.observability import EXPORTED_METRICS, promql_metric_names
 
 REGISTERED = registered_sample_names()
 

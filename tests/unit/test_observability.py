@@ -5,8 +5,10 @@ import subprocess
 
 from prometheus_client import generate_latest
 
+from motcua.metric_inventory import registered_sample_names
 from motcua.observability import (
-    EXPORTED_METRICS, SNAPSHOT_GAUGES, ComplianceGauges, PipelineMetrics, new_registry,
+    COMPONENT_METRICS, EXPORTED_METRICS, SNAPSHOT_GAUGES, ComplianceGauges, PipelineMetrics,
+    new_registry, sample_names,
 )
 from sinks.board import scenario as S
 from sinks.board.metrics import BoardMetrics
@@ -89,10 +91,7 @@ def test_promtool_accepts_the_pages():
 
 
 def test_components_register_only_declared_families_and_all_declared_ones_exist():
-    from motcua.observability import registered_sample_names
-
     registered = registered_sample_names()
     assert registered <= EXPORTED_METRICS, sorted(registered - EXPORTED_METRICS)
-    from motcua.observability import COMPONENT_METRICS, _sample_names
     for family, kind in COMPONENT_METRICS.items():
-        assert _sample_names(family, kind) & registered, f"{family} is declared but not created"
+        assert sample_names(family, kind) & registered, f"{family} is declared but not created"
