@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _lookup():  # noqa: ANN202 - loaded on the first DVCQG request
     from producers.catalog_lookup import CatalogLookup
     from stream_processors.core.calendar import default_calendar
-    from stream_processors.core.catalog import load_catalog
+    from stream_processors.core.catalog_loader import load_catalog
 
     return CatalogLookup(load_catalog(), default_calendar())
 

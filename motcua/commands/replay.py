@@ -45,7 +45,7 @@ def _open(path: str) -> tuple[TextIO, int | None]:
 def _lookup():  # noqa: ANN202 - built only for the dvcqg format (loads the catalog)
     from producers.catalog_lookup import CatalogLookup
     from stream_processors.core.calendar import default_calendar
-    from stream_processors.core.catalog import load_catalog
+    from stream_processors.core.catalog_loader import load_catalog
 
     return CatalogLookup(load_catalog(), default_calendar())
 

@@ -62,7 +62,7 @@ def _start(text: str | None) -> dt.datetime:
 def _events(args: argparse.Namespace, settings: Settings) -> tuple[Iterator[Event], dt.datetime]:
     from producers.simulator import SimConfig, Simulator
     from stream_processors.core.calendar import default_calendar
-    from stream_processors.core.catalog import load_catalog
+    from stream_processors.core.catalog_loader import load_catalog
 
     start = _start(args.start)
     config = SimConfig(seed=args.seed, start=start, source=f"{settings.event_source}:simulator",

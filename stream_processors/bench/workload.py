@@ -19,7 +19,7 @@ def simulated_events(dossiers: int, seed: int = 1) -> list[Event]:
     """``dossiers`` dossiers of the simulator (600 filed per weekday, a heartbeat every 4 h)."""
     from producers.simulator import SimConfig, Simulator
     from stream_processors.core.calendar import default_calendar
-    from stream_processors.core.catalog import load_catalog
+    from stream_processors.core.catalog_loader import load_catalog
 
     config = SimConfig(seed=seed, start=START, per_day=600.0,
                        heartbeat_every=dt.timedelta(hours=4))

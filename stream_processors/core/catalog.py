@@ -1,17 +1,7 @@
 """The procedure catalog (danh mục TTHC) of the simulated Quảng Nam province (code H47).
 
-Two data files, loaded and validated once at start (a bad row raises
-:class:`~stream_processors.core.exceptions.DataFileError` naming file, line and field):
-
-* ``data/agencies.csv`` — ``code,name,name_en``; code in the QCVN 102 style ``000.00.15.H47``.
-* ``data/procedures.csv`` — one row per procedure: ``code`` (mã TTHC ``d.dddddd`` with an optional
-  local suffix ``.Hnn``), ``name``, ``field`` (lĩnh vực), ``agency_code``, ``duration`` + ``unit``
-  (statutory), ``four_step`` (yes/no: decided at the centre, quy trình 4 bước / tại chỗ),
-  ``cutoff`` (HH:MM or empty), ``pauses_on_financial_obligation`` (yes/no, empty = rule-set
-  default), ``chain`` (liên thông steps, empty if none) and the public-disclosure fields
-  ``applicant, method, components, fees, legal_basis, result`` (lists separated by ``;``).
-  Chain format: ``AGENCY=AMOUNT UNIT`` steps joined by ``>``, e.g.
-  ``000.00.16.H47=12 working_days > 000.00.40.H47=5 working_days``.
+The model only: agencies, procedures and read-only lookups. The data files and their validation
+are in :mod:`stream_processors.core.catalog_loader` (``load_catalog``).
 """
 
 from __future__ import annotations
@@ -19,18 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import time
-from pathlib import Path
 
-from stream_processors.core.datafile import DATA_DIR
 from stream_processors.core.durations import Duration
 from stream_processors.core.exceptions import UnknownProcedureError
 from stream_processors.core.rules import RuleSet
 
-__all__ = ["Agency", "ChainStep", "Disclosure", "Procedure", "Catalog", "load_catalog",
-           "DEFAULT_PROCEDURES", "DEFAULT_AGENCIES", "DISCLOSURE_FIELDS"]
+__all__ = ["Agency", "ChainStep", "Disclosure", "Procedure", "Catalog", "DISCLOSURE_FIELDS"]
 
-DEFAULT_PROCEDURES = DATA_DIR / "procedures.csv"
-DEFAULT_AGENCIES = DATA_DIR / "agencies.csv"
 DISCLOSURE_FIELDS = ("applicant", "method", "components", "fees", "legal_basis", "result")
 
 
@@ -118,10 +103,3 @@ class Catalog:
     def __len__(self) -> int:
         return len(self._procedures)
 
-
-def load_catalog(procedures: Path = DEFAULT_PROCEDURES, agencies: Path = DEFAULT_AGENCIES) -> Catalog:
-    """Load and validate both files (defaults: the shipped Quảng Nam catalog)."""
-    from stream_processors.core.catalog_loader import read_agencies, read_procedures
-
-    agency_map = read_agencies(Path(agencies))
-    return Catalog(read_procedures(Path(procedures), agency_map), agency_map)

@@ -1,24 +1,48 @@
-"""Row validation for the catalog files (see :mod:`stream_processors.core.catalog` for formats)."""
+"""Loading and validating the catalog files into a :class:`~stream_processors.core.catalog.Catalog`.
+
+Two data files, loaded and validated once at start (a bad row raises
+:class:`~stream_processors.core.exceptions.DataFileError` naming file, line and field):
+
+* ``data/agencies.csv`` — ``code,name,name_en``; code in the QCVN 102 style ``000.00.15.H47``.
+* ``data/procedures.csv`` — one row per procedure: ``code`` (mã TTHC ``d.dddddd`` with an optional
+  local suffix ``.Hnn``), ``name``, ``field`` (lĩnh vực), ``agency_code``, ``duration`` + ``unit``
+  (statutory), ``four_step`` (yes/no: decided at the centre, quy trình 4 bước / tại chỗ),
+  ``cutoff`` (HH:MM or empty), ``pauses_on_financial_obligation`` (yes/no, empty = rule-set
+  default), ``chain`` (liên thông steps, empty if none) and the public-disclosure fields
+  ``applicant, method, components, fees, legal_basis, result`` (lists separated by ``;``).
+  Chain format: ``AGENCY=AMOUNT UNIT`` steps joined by ``>``, e.g.
+  ``000.00.16.H47=12 working_days > 000.00.40.H47=5 working_days``.
+"""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from stream_processors.core.catalog import (DISCLOSURE_FIELDS, Agency, ChainStep, Disclosure,
-                                            Procedure)
-from stream_processors.core.datafile import Row, read_rows
+from stream_processors.core.catalog import (DISCLOSURE_FIELDS, Agency, Catalog, ChainStep,
+                                            Disclosure, Procedure)
+from stream_processors.core.datafile import DATA_DIR, Row, read_rows
 from stream_processors.core.durations import Duration, DurationUnit
 from stream_processors.core.exceptions import UnknownUnitError
 from stream_processors.core.vntime import parse_hhmm
 
-__all__ = ["MA_TTHC", "AGENCY_CODE", "read_agencies", "read_procedures"]
+__all__ = ["MA_TTHC", "AGENCY_CODE", "DEFAULT_AGENCIES", "DEFAULT_PROCEDURES", "load_catalog",
+           "read_agencies", "read_procedures"]
+
+DEFAULT_PROCEDURES = DATA_DIR / "procedures.csv"
+DEFAULT_AGENCIES = DATA_DIR / "agencies.csv"
 
 MA_TTHC = re.compile(r"\d\.\d{6}(\.H\d{2})?")
 AGENCY_CODE = re.compile(r"\d{3}\.\d{2}\.\d{2}\.H\d{2}")
 _BOOLS = {"yes": True, "no": False}
 _PROCEDURE_COLUMNS = ("code", "name", "field", "agency_code", "duration", "unit", "four_step",
                       "cutoff", "pauses_on_financial_obligation", "chain", *DISCLOSURE_FIELDS)
+
+
+def load_catalog(procedures: Path = DEFAULT_PROCEDURES, agencies: Path = DEFAULT_AGENCIES) -> Catalog:
+    """Load and validate both files (defaults: the shipped Quảng Nam catalog)."""
+    agency_map = read_agencies(Path(agencies))
+    return Catalog(read_procedures(Path(procedures), agency_map), agency_map)
 
 
 def read_agencies(path: Path) -> dict[str, Agency]:

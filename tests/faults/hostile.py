@@ -32,7 +32,7 @@ def corpus() -> tuple[tuple[Record, ...], tuple[Record, ...]]:
     type incl. derived ones, which are wrong on the lifecycle topic)."""
     from producers.simulator import SimConfig, Simulator
     from stream_processors.core.calendar import default_calendar
-    from stream_processors.core.catalog import load_catalog
+    from stream_processors.core.catalog_loader import load_catalog
 
     sim = Simulator(SimConfig(seed=11, start=START, heartbeat_every=dt.timedelta(hours=4)),
                     load_catalog(), default_calendar())

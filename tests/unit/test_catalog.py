@@ -4,8 +4,7 @@ from datetime import time
 
 import pytest
 
-from stream_processors.core.catalog import DEFAULT_AGENCIES, load_catalog
-from stream_processors.core.catalog_loader import AGENCY_CODE, MA_TTHC
+from stream_processors.core.catalog_loader import AGENCY_CODE, DEFAULT_AGENCIES, MA_TTHC, load_catalog
 from stream_processors.core.exceptions import DataFileError, UnknownProcedureError
 from stream_processors.core.rules import DECREE_61_2018
 

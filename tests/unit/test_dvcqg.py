@@ -16,7 +16,7 @@ from schemas.errors import ContractError
 from schemas.fields import Channel, Duration, DurationUnit
 from schemas import lifecycle as lc
 from stream_processors.core.calendar import default_calendar
-from stream_processors.core.catalog import load_catalog
+from stream_processors.core.catalog_loader import load_catalog
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "dvcqg_snapshots.ndjson"
 VN = dt.timezone(dt.timedelta(hours=7))

@@ -22,7 +22,7 @@ from producers.publisher import Publisher
 from schemas.cloudevents import Event, from_record, to_json
 from schemas.lifecycle import DossierResolved
 from stream_processors.core.calendar import default_calendar
-from stream_processors.core.catalog import load_catalog
+from stream_processors.core.catalog_loader import load_catalog
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "dvcqg_snapshots.ndjson"
 T0 = dt.datetime(2024, 5, 6, 8, tzinfo=dt.timezone(dt.timedelta(hours=7)))

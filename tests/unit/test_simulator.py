@@ -12,7 +12,7 @@ from producers.simulator import SimConfig, Simulator
 from producers.workload import BEHAVIOUR
 from schemas.cloudevents import from_json, from_record, to_json, to_record
 from stream_processors.core.calendar import default_calendar
-from stream_processors.core.catalog import load_catalog
+from stream_processors.core.catalog_loader import load_catalog
 from stream_processors.core.classification import Outcome, classify_resolved
 from stream_processors.core.clock import PauseReason, start
 from stream_processors.core.durations import Duration
