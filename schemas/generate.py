@@ -19,6 +19,7 @@ HERE = Path(__file__).parent
 JSON_DIR = HERE / "json"
 ASYNCAPI = HERE / "asyncapi.yaml"
 DEFAULT_PARTITIONS = 6
+INTERNAL = "x-motcua-internal"  # channel extension: not part of the contract, not CloudEvents
 _CE_HEADERS = ("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject",
                "ce_dataschema", "content-type")
 
@@ -55,12 +56,11 @@ def _message(et: EventType) -> dict[str, Any]:
 def _channel(topic: topics.Topic) -> dict[str, Any]:
     messages = {_camel(et.type): {"$ref": f"#/components/messages/{_camel(et.type)}"}
                 for et in registry.EVENT_TYPES if et.topic is topic}
-    if topic is topics.DEADLINE_TICKS:
-        messages = {}
     return {
         "address": topic.name,
+        **({INTERNAL: True} if topic.internal else {}),
         "description": topic.description + f" Key: {topic.key}."
-                       + (" Internal to the stream processors." if topic.internal else ""),
+                       + (f" {topics.INTERNAL_NOTE}" if topic.internal else ""),
         "messages": messages,
         "bindings": {"kafka": {
             "topic": topic.name, "partitions": topic.partitions or DEFAULT_PARTITIONS,
@@ -94,9 +94,11 @@ def asyncapi_document() -> dict[str, Any]:
         "asyncapi": "3.0.0",
         "info": {"title": "motcua dossier pipeline", "version": "1.0.0",
                  "description": "Topics of the motcua pipeline for one-stop shops (một cửa). Every "
-                 "record is a CloudEvents 1.0 event in Kafka binary mode: attributes in ce_* headers, "
-                 "JSON data as the value, the subject (dossier code) as the key. A record's "
-                 "ce_dataschema ends with the name of its JSON Schema file under ./json/."},
+                 "record on a public topic is a CloudEvents 1.0 event in Kafka binary mode: "
+                 "attributes in ce_* headers, JSON data as the value, the subject (dossier code) "
+                 "as the key. A record's ce_dataschema ends with the name of its JSON Schema file "
+                 f"under ./json/. Channels marked {INTERNAL}: true are internal to the stream "
+                 "processors: not CloudEvents, not part of the contract; do not subscribe to them."},
         "defaultContentType": "application/json",
         "servers": {
             "embedded": {"host": "127.0.0.1:19092", "protocol": "kafka",

@@ -1,11 +1,23 @@
-"""Topic names and their properties: the one list every producer, processor and sink uses."""
+"""Topic names and their properties: the one list every producer, processor and sink uses.
+
+Public topics carry CloudEvents 1.0 records in Kafka binary mode: that is the contract. Internal
+topics (``internal=True``) are the stream processors' own plumbing; their records are plain JSON,
+not CloudEvents, and may change with any release. The AsyncAPI document marks them
+(``x-motcua-internal``) so that no subscriber reads them.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 
-__all__ = ["ALL_TOPICS", "Topic", "CATALOG", "CLASSIFICATIONS", "DEAD_LETTERS", "DEADLINE_TICKS",
-           "FLAGS", "LETTERS", "LIFECYCLE", "METRICS", "METRIC_FACTS", "prefixed"]
+__all__ = ["ALL_TOPICS", "INTERNAL_NOTE", "PUBLIC_TOPICS", "Topic", "CATALOG", "CLASSIFICATIONS",
+           "DEAD_LETTERS", "DEADLINE_TICKS", "FLAGS", "LETTERS", "LIFECYCLE", "METRICS",
+           "METRIC_FACTS", "prefixed"]
+
+#: What the contract says of every internal topic (AsyncAPI channel description, docs).
+INTERNAL_NOTE = ("Internal to the stream processors: its records are not CloudEvents and their "
+                 "format may change in any release without a new contract version. Subscribers "
+                 "must not read this topic.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -15,7 +27,7 @@ class Topic:
     key: str
     cleanup_policy: str = "delete"   # "delete" or "compact"
     partitions: int | None = None    # None: the deployment's MOTCUA_TOPIC_PARTITIONS
-    internal: bool = False           # written and read only by the pipeline itself
+    internal: bool = False           # written and read only by the stream processors; not CloudEvents
 
 
 LIFECYCLE = Topic(
@@ -37,18 +49,21 @@ DEAD_LETTERS = Topic(
     "dead-letters", "Records the pipeline could not apply, with reason and origin.",
     key="{source topic}/{partition}/{offset} of the original record")
 DEADLINE_TICKS = Topic(
-    "deadline-ticks", "Internal: deadline timer output applied by the flagging agent.",
+    "deadline-ticks", "Deadline timer output applied by the flagging agent, as plain JSON "
+    "{\"code\", \"at\"}.",
     key="dossier code", internal=True)
 
 METRIC_FACTS = Topic(
-    "metric-facts", "Internal: per-dossier metric facts repartitioned by metric scope, "
-    "bundled: one record per scope key per lifecycle batch.",
+    "metric-facts", "Per-dossier metric facts repartitioned by metric scope, as plain JSON "
+    "bundles: one record per scope key per lifecycle batch.",
     key="{scope}:{key}", internal=True)
 
 ALL_TOPICS: tuple[Topic, ...] = (
     LIFECYCLE, CATALOG, FLAGS, CLASSIFICATIONS, METRICS, LETTERS, DEAD_LETTERS, DEADLINE_TICKS,
     METRIC_FACTS,
 )
+#: The topics of the contract: every record on them is a CloudEvents 1.0 event (binary mode).
+PUBLIC_TOPICS: tuple[Topic, ...] = tuple(t for t in ALL_TOPICS if not t.internal)
 
 
 def prefixed(prefix: str, topics: tuple[Topic, ...] = ALL_TOPICS) -> tuple[Topic, ...]:
