@@ -10,6 +10,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
+from cloudevents.core.formats.json import JSONFormat
 
 from schemas import cloudevents as ce
 from schemas import generate, model, registry, topics
@@ -72,6 +74,50 @@ def test_binary_mode_record_round_trips(et):
     assert headers["content-type"] == b"application/json"
     assert record.key == event.subject.encode() == headers["ce_subject"]
     assert ce.from_record(*record) == event
+
+
+@pytest.mark.parametrize("et", registry.EVENT_TYPES, ids=lambda et: et.type)
+def test_the_official_cloudevents_sdk_reads_the_binary_record_of_every_golden_fixture(et):
+    fixture = json.loads((FIXTURES / f"{et.type}.json").read_text())
+    key, value, headers = ce.to_record(ce.from_json(fixture))
+    read = from_binary(KafkaMessage(headers=dict(headers), key=key, value=value), JSONFormat())
+    assert read.get_specversion() == "1.0"
+    assert (read.get_id(), read.get_type(), read.get_source()) == (
+        fixture["id"], fixture["type"], fixture["source"])
+    assert read.get_subject() == fixture["subject"] == key.decode()
+    assert read.get_time() == ce.from_json(fixture).time
+    assert read.get_dataschema() == et.dataschema
+    assert read.get_datacontenttype() == "application/json"
+    assert read.get_data() == fixture["data"]
+
+
+def test_every_event_type_travels_on_a_public_topic():
+    assert {et.topic for et in registry.EVENT_TYPES} == set(topics.PUBLIC_TOPICS)
+    assert all(not t.internal for t in topics.PUBLIC_TOPICS)
+
+
+def test_the_contract_marks_exactly_the_internal_topics():
+    doc = yaml.safe_load(generate.ASYNCAPI.read_text())
+    channels = {ch["address"]: ch for ch in doc["channels"].values()}
+    internal = {name for name, ch in channels.items() if ch.get(generate.INTERNAL) is True}
+    assert internal == {t.name for t in topics.ALL_TOPICS if t.internal}
+    assert internal == {"deadline-ticks", "metric-facts"}
+    for name, ch in channels.items():
+        if name in internal:
+            assert ch["messages"] == {} and topics.INTERNAL_NOTE in ch["description"]
+        else:
+            assert ch["messages"] and generate.INTERNAL not in ch, name
+    assert "public topic" in doc["info"]["description"]
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/contract.md"])
+def test_the_docs_name_the_internal_topics_as_not_cloudevents(doc):
+    text = " ".join((ROOT / doc).read_text().split())
+    assert "Every record on every public topic" in text.replace("**", "")
+    for topic in topics.ALL_TOPICS:
+        if topic.internal:
+            assert f"`{topic.name}`" in text, f"{doc} must name the internal topic {topic.name}"
+    assert "not CloudEvents" in text.replace("**", "")
 
 
 @pytest.mark.parametrize("et", registry.EVENT_TYPES, ids=lambda et: et.type)
