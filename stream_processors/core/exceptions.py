@@ -10,6 +10,7 @@ __all__ = [
     "DeadlineError", "NaiveDatetimeError", "InvalidDurationError", "UnknownUnitError",
     "InvalidOfficeHoursError", "InvalidPauseError", "ClockStateError", "RescheduleError",
     "UnknownRuleVersionError", "DataFileError", "UnknownProcedureError",
+    "UnknownAgencyError", "RegistryInvalid",
 ]
 
 
@@ -63,3 +64,15 @@ class DataFileError(DeadlineError):
         self.path, self.line, self.field, self.problem = str(path), line, field, problem
         where = f"{self.path}:{line}" + (f": field '{field}'" if field else "")
         super().__init__(f"{where}: {problem}")
+
+
+class UnknownAgencyError(UnknownProcedureError):
+    """An agency code is not in the registry (or its successor links loop)."""
+
+
+class RegistryInvalid(DeadlineError):
+    """The registry files break one or more rules; ``errors`` lists each (file, line, rule)."""
+
+    def __init__(self, errors: list[DataFileError]) -> None:
+        self.errors = list(errors)
+        super().__init__("\n".join(str(e) for e in self.errors))
