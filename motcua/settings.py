@@ -9,6 +9,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from stream_processors.core.registry import AgencyRegistry
 
 __all__ = ["Settings", "SettingsError", "ENV_VARS"]
 
@@ -39,9 +43,8 @@ ENV_VARS: dict[str, tuple[str, str]] = {
                            "token the board requires when bound beyond loopback (secret)"),
     "MOTCUA_APOLOGY_EXTENSION_DAYS": ("apology_extension_days",
                                       "working days an apology letter proposes after the due (default 5)"),
-    "MOTCUA_LETTER_PLACE": ("letter_place", "place name printed on letters (default Quảng Nam)"),
-    "MOTCUA_LETTER_AUTHORITY": ("letter_authority",
-                                "cơ quan chủ quản printed above the agency (default UBND TỈNH QUẢNG NAM)"),
+    "MOTCUA_REGISTRY_DIR": ("registry_dir",
+                            "agency registry (agencies.csv, successors.csv) letters, flags and reports follow; default the shipped Đà Nẵng one"),
     "MOTCUA_SMTP_HOST": ("smtp_host", "SMTP server for e-mailed letters; unset = e-mail not sent"),
     "MOTCUA_SMTP_PORT": ("smtp_port", "SMTP port (default 25)"),
     "MOTCUA_SMTP_FROM": ("smtp_from", "sender address of e-mailed letters"),
@@ -103,8 +106,7 @@ class Settings:
     snapshot_interval_s: int = 5
     deadline_interval_s: int = 1
     apology_extension_days: int = 5
-    letter_place: str = "Quảng Nam"
-    letter_authority: str = "UBND TỈNH QUẢNG NAM"
+    registry_dir: str | None = None
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_from: str = "motcua@localhost"
@@ -122,6 +124,12 @@ class Settings:
         if "state_dir" in values:
             values["state_dir"] = Path(values["state_dir"])  # type: ignore[arg-type]
         return cls(**values)  # type: ignore[arg-type]
+
+    def agency_registry(self) -> "AgencyRegistry":
+        """The registry of ``registry_dir`` (or the shipped one), loaded and validated now."""
+        from stream_processors.core.registry import DEFAULT_REGISTRY_DIR
+        from stream_processors.core.registry_loader import load_registry
+        return load_registry(Path(self.registry_dir) if self.registry_dir else DEFAULT_REGISTRY_DIR)
 
     @property
     def effective_database_url(self) -> str:

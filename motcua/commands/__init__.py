@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "motcua.commands.db",
     "motcua.commands.letters",
     "motcua.commands.report",
+    "motcua.commands.registry",
     "motcua.commands.board",
     "motcua.commands.up",
 ]

@@ -40,8 +40,7 @@ def build_sink(which: str, settings: Settings, letters_topic: str) -> BaseSink:
         return ReportingSink(settings.effective_database_url)
     from sinks.letters.files import LetterFiles
     from sinks.letters.sink import LetterSink
-    files = LetterFiles(settings.state_dir / "letters", authority=settings.letter_authority,
-                        place=settings.letter_place)
+    files = LetterFiles(settings.state_dir / "letters", settings.agency_registry())
     return LetterSink(settings.effective_database_url, files,
                       extension_days=settings.apology_extension_days,
                       source=settings.event_source, letters_topic=letters_topic)

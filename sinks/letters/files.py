@@ -11,34 +11,44 @@ from pathlib import Path
 from typing import Any
 
 from sinks.letters.content import DEFAULT_REASON, LetterContent, letter_id, safe_file_stem
+from sinks.letters.header import letter_header
 from sinks.letters.render import render_html, render_pdf
+from stream_processors.core.registry import AgencyRegistry
+from stream_processors.core.registry_loader import load_registry
 from stream_processors.core.vntime import to_vn
 
 __all__ = ["LetterFiles", "content_of"]
 
 
-def content_of(letter: dict[str, Any], dossier: Any, *, authority: str, place: str) -> LetterContent:
-    """The printed values of ``letter`` (a ``letters`` row as a dict) for ``dossier``."""
+def content_of(letter: dict[str, Any], dossier: Any, registry: AgencyRegistry) -> LetterContent:
+    """The printed values of ``letter`` (a ``letters`` row as a dict) for ``dossier``; header,
+    signature and copy list from the registry (:mod:`sinks.letters.header`)."""
     applicant = dossier.applicant
     issued = letter.get("issued_at")
+    dated = to_vn(issued or letter["drafted_at"], "dated").date()
+    header = letter_header(registry, letter["causing_agency"], dossier.receiving_agency,
+                           to_vn(dossier.received_at, "received_at").date(), dated)
     return LetterContent(
         letter_id=letter["letter_id"], dossier_code=letter["dossier_code"],
-        rule_version=letter["rule_version"], draft=issued is None, authority=authority,
-        agency_name=letter["causing_agency_name"], number=letter.get("letter_number") or "……/PXL",
-        place=place, dated=to_vn(issued or letter["drafted_at"], "dated").date(),
+        rule_version=letter["rule_version"], draft=issued is None, authority=header.authority,
+        agency_name=header.agency_name, number=letter.get("letter_number") or "……/PXL",
+        place=header.place, dated=dated,
         applicant_name=applicant["name"], applicant_address=applicant.get("address"),
         applicant_phone=applicant.get("phone"), received_at=dossier.received_at,
-        receiving_unit=f"Bộ phận Một cửa ({dossier.receiving_agency})",
+        receiving_unit=header.receiving_unit,
         procedure_name=dossier.procedure_name, original_appointment=letter["due_at"],
         reason=letter.get("reason") or DEFAULT_REASON,
-        new_appointment=letter.get("new_appointment_at") or letter["proposed_appointment_at"])
+        new_appointment=letter.get("new_appointment_at") or letter["proposed_appointment_at"],
+        recipients=header.recipients, signer_title=header.signer_title)
 
 
 class LetterFiles:
-    def __init__(self, directory: Path, *, authority: str = "UBND TỈNH QUẢNG NAM",
-                 place: str = "Quảng Nam") -> None:
+    """Writes letters under ``directory``; their header values come from ``registry``
+    (default: the shipped registry)."""
+
+    def __init__(self, directory: Path, registry: AgencyRegistry | None = None) -> None:
         self.directory = Path(directory)
-        self.authority, self.place = authority, place
+        self.registry = registry or load_registry()
 
     @staticmethod
     def letter_id(dossier_code: str, due_version: int) -> str:
@@ -53,7 +63,7 @@ class LetterFiles:
         return path
 
     def write(self, letter: dict[str, Any], dossier: Any) -> tuple[Path, Path]:
-        content = content_of(letter, dossier, authority=self.authority, place=self.place)
+        content = content_of(letter, dossier, self.registry)
         html_path = self.path(letter["letter_id"], "html")
         pdf_path = self.path(letter["letter_id"], "pdf")
         _atomic_write(html_path, render_html(content).encode())

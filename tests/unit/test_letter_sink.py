@@ -153,3 +153,24 @@ def test_delivery_channels_by_filing() -> None:
     assert delivery_channels("online", None, None) == ("paper",)
     assert delivery_channels("post", "a@b.vn", "0905") == ("paper",)
     assert LetterState("missed") is LetterState.MISSED
+
+
+def test_a_letter_of_a_merged_away_agency_is_issued_by_its_successor_in_2025(sink) -> None:
+    sink.write([env(received()), env(at_risk())])
+    [letter] = rows(sink)
+    html = Path(letter.html_path).read_text(encoding="utf-8")
+    assert "UBND THÀNH PHỐ ĐÀ NẴNG" in html and "Đà Nẵng, ngày 09 tháng 09 năm 2025" in html
+    assert "Sở Xây dựng thành phố Đà Nẵng" in html and "GIÁM ĐỐC" in html
+    assert "Trung tâm Phục vụ hành chính công thành phố Đà Nẵng" in html  # desk, copy list
+    text = html.replace(CODE, "")  # the dossier code starts with the agency code: that is fine
+    assert "Quảng Nam" not in text and "000.00." not in text
+
+
+def test_a_letter_of_an_agency_the_registry_does_not_know_is_refused(sink) -> None:
+    from stream_processors.core.exceptions import UnknownAgencyError
+    sink.write([env(received())])
+    bad = Event.new(derived.DossierAtRisk(CODE, 1, DUE, DEADLINE, "000.00.99.H47", "?",
+                                          "1.009994", "Cấp giấy phép xây dựng", RECEIVED),
+                    time=DEADLINE, source="urn:test")
+    with pytest.raises(UnknownAgencyError, match="000.00.99.H47"):
+        sink.write([env(bad)])
