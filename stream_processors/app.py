@@ -79,7 +79,8 @@ def create_app(settings: Settings, bootstrap: str, *, worker_id: str,
     app.gapless_topics = frozenset({topics.lifecycle, topics.ticks, topics.metric_facts})
     telemetry = WorkerTelemetry(registry)
     ctx = Context(default_calendar(),
-                  tolerance=dt.timedelta(seconds=settings.out_of_order_tolerance_s))
+                  tolerance=dt.timedelta(seconds=settings.out_of_order_tolerance_s),
+                  registry=settings.agency_registry())
     common = dict(event_time=settings.time_source == "event", source=settings.event_source,
                   clock=clock)
     processor = dossier_agents.register(app, raw, topics, telemetry, ctx, settings, **common)

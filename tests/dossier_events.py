@@ -10,10 +10,11 @@ from schemas.cloudevents import Event
 from schemas.fields import Applicant, Channel, Duration, DurationUnit, Level
 
 VN = dt.timezone(dt.timedelta(hours=7))
-DESK = "000.00.01.H47"          # Trung tâm Hành chính công
-SO_XD = "000.00.15.H47"         # Sở Xây dựng
-SO_TNMT = "000.00.16.H47"       # Sở Tài nguyên và Môi trường
-UBND = "000.00.20.H47"
+# Agencies of the shipped registry as they are from 2025-07-01 (the scenarios run in 2025-08)
+DESK = "000.00.02.H15"          # Trung tâm Phục vụ hành chính công thành phố Đà Nẵng
+SO_XD = "000.00.15.H15"         # Sở Xây dựng
+SO_TNMT = "000.00.16.H15"       # Sở Nông nghiệp và Môi trường
+UBND = "000.00.00.H15"          # Ủy ban nhân dân thành phố Đà Nẵng
 SOURCE = "urn:motcua:test"
 _ids = itertools.count(1)
 

@@ -12,7 +12,10 @@ Three kinds, each emitted **once** per key (recorded in ``DossierState.flags``):
 ``v`` is the **flag due version**: 1 for the original appointment, 2 after the one reschedule by
 apology (the engine's own ``due_version`` also moves on resume; that is not a new version here).
 A paused clock has no moving due, so nothing fires while paused. Flags name the agency holding the
-dossier when they fire. ``now`` is passed in (wall clock or the event-time watermark).
+dossier when they fire — with a registry, the agency that continues it *then* (a department merged
+away while the dossier was open hands its flags to its successor, by procedure and field); the
+state keeps the agencies the records named. ``now`` is passed in (wall clock or the event-time
+watermark).
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from typing import NamedTuple
 from schemas.derived import DossierAtRisk, DossierOverdue, FlagScope
 from stream_processors.core.dossier_state import DossierState
 from stream_processors.core.outputs import Emit, event_id
+from stream_processors.core.registry import AgencyRegistry
+from stream_processors.core.vntime import to_vn
 
-__all__ = ["Deadline", "pending_deadlines", "fire_due", "flag_version"]
+__all__ = ["Deadline", "pending_deadlines", "fire_due", "flag_version", "responsible_now"]
 
 MINUTE = timedelta(minutes=1)
 
@@ -55,20 +60,36 @@ def pending_deadlines(state: DossierState) -> list[Deadline]:
     return [d for d in out if d.key not in state.flags]
 
 
-def fire_due(state: DossierState, now: datetime) -> tuple[DossierState, list[Emit]]:
+def fire_due(state: DossierState, now: datetime,
+             registry: AgencyRegistry | None = None) -> tuple[DossierState, list[Emit]]:
     """Flags whose moment ``now`` has reached, recorded in the state (idempotent)."""
     emits = []
     for deadline in pending_deadlines(state):
         if deadline.fire_at <= now:
-            emits.append(_flag(state, deadline, now))
+            emits.append(_flag(state, deadline, now, registry))
             state = replace(state, flags=(*state.flags, deadline.key))
     return state, emits
 
 
-def _flag(state: DossierState, d: Deadline, now: datetime) -> Emit:
-    r, clock, agency = state.receipt, state.clock, state.responsible_agency
+def responsible_now(state: DossierState, now: datetime,
+                    registry: AgencyRegistry | None) -> tuple[str | None, str]:
+    """(code, name) of the agency answerable at ``now``: the holder, followed through the
+    registry's successor links when it has any (an unknown holder is left as it is)."""
+    agency = state.responsible_agency
+    if registry is None or agency is None or not registry.knows(agency):
+        return agency, state.name_of(agency)
+    day, r = to_vn(now, "now").date(), state.receipt
+    current = registry.continuing(agency, day, r.procedure_code, r.field_code)
+    if current == agency:
+        return agency, state.name_of(agency)
+    return current, registry.version(current, day).name
+
+
+def _flag(state: DossierState, d: Deadline, now: datetime, registry: AgencyRegistry | None) -> Emit:
+    r, clock = state.receipt, state.clock
+    agency, name = responsible_now(state, now, registry)
     common = dict(dossier_code=state.code, due_version=flag_version(state),
-                  responsible_agency=agency, responsible_agency_name=state.name_of(agency),
+                  responsible_agency=agency, responsible_agency_name=name,
                   procedure_code=r.procedure_code, procedure_name=r.procedure_name,
                   received_at=clock.received_at)
     kind = d.key.split(":")[0]

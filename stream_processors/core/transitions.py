@@ -35,6 +35,7 @@ from stream_processors.core.durations import Duration
 from stream_processors.core.exceptions import DeadlineError
 from stream_processors.core.office_hours import DEFAULT_HOURS, OfficeHours
 from stream_processors.core.outputs import IngestRejected, InvalidTransition
+from stream_processors.core.registry import AgencyRegistry
 from stream_processors.core.vntime import parse_hhmm
 
 __all__ = ["Context", "transition", "engine_duration"]
@@ -52,6 +53,7 @@ class Context:
     tolerance: timedelta = timedelta(hours=1)
     granularity: Granularity = DEFAULT_GRANULARITY
     max_ids: int = 64
+    registry: AgencyRegistry | None = None  # None: agency codes are not checked (pure tests)
 
 
 def engine_duration(d: Any) -> Duration:
@@ -186,11 +188,26 @@ _TRANSITIONS: dict[type, Callable[[DossierState, Event, Context], DossierState]]
 }
 
 
+_AGENCY_FIELDS = ("receiving_agency", "handling_agency", "from_agency", "to_agency", "agency",
+                  "causing_agency")
+
+
+def _check_agencies(event: Event, registry: AgencyRegistry) -> None:
+    """A record naming an agency the registry does not know is refused, never attributed."""
+    for name in _AGENCY_FIELDS:
+        code = getattr(event.data, name, None)
+        if code is not None and not registry.knows(code):
+            raise IngestRejected("unknown_agency",
+                                 f"{event.type} field '{name}': {code!r} is not in the agency registry")
+
+
 def transition(state: DossierState, event: Event, ctx: Context) -> DossierState:
     """Apply one lifecycle event in order; raises InvalidTransition / IngestRejected."""
     handler = _TRANSITIONS.get(type(event.data))
     if handler is None:
         raise IngestRejected("wrong_topic", f"{event.type} is not a dossier lifecycle event")
+    if ctx.registry is not None:
+        _check_agencies(event, ctx.registry)
     if state.is_ended and handler is not _feedback and not (
             handler is _result_returned and state.status == RESOLVED):
         raise InvalidTransition(f"{event.type} after the dossier ended (status {state.status})")

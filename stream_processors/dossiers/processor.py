@@ -209,7 +209,7 @@ class DossierProcessor:
         return bool(emits)
 
     def _fire_state(self, state: DossierState, now: datetime):
-        state, emits = fire_due(state, now)
+        state, emits = fire_due(state, now, self.ctx.registry)
         changes = []
         if emits:
             state, change = refresh_facts(state, now)

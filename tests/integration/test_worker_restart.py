@@ -9,14 +9,14 @@ import uuid
 
 import pytest
 
-from tests.dossier_events import SO_TNMT, at, code, heartbeat, received, resolved, transferred
+from tests.dossier_events import SO_TNMT, SO_XD, at, code, heartbeat, received, resolved, transferred
 from tests.worker_harness import Deployment
 
 pytestmark = pytest.mark.integration
 N = 40
 SENTINEL = code(999, day="250901")
 END, HOUR = at("2025-08-25", "09:00"), dt.timedelta(hours=1)
-SENTINEL_KEYS = [f"{key}:{w}" for key in ("province:all", "agency:000.00.15.H47",
+SENTINEL_KEYS = [f"{key}:{w}" for key in ("province:all", f"agency:{SO_XD}",
                                           "procedure:1.004227", "field:xay-dung", "channel:online")
                  for w in ("day", "rolling_30d", "month_to_date", "quarter_to_date")]
 
