@@ -44,6 +44,9 @@ class DossierFacts:
     classification: str | None
     due_at: dt.datetime | None
     overdue_due_ats: tuple[dt.datetime, ...] = ()  # due moments of dossier-scope overdue flags
+    procedure_code: str | None = None  # these three place the dossier on the map of its period
+    field: str | None = None  # (sinks.reports.attribution)
+    level: str | None = None
 
 
 @dataclasses.dataclass

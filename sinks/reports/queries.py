@@ -30,7 +30,8 @@ def dossier_facts(engine: Engine) -> list[DossierFacts]:
         rows = list(conn.execute(q))
     return [DossierFacts(r.dossier_code, r.handling_agency, r.handling_agency_name or "",
                          r.channel, r.received_at, r.ended_at, r.classification, r.due_at,
-                         tuple(overdue.get(r.dossier_code, ()))) for r in rows]
+                         tuple(overdue.get(r.dossier_code, ())), r.procedure_code, r.field_code,
+                         r.level) for r in rows]
 
 
 def letter_facts(engine: Engine) -> list[LetterFacts]:
