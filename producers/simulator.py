@@ -6,6 +6,9 @@ the simulated calendar, each dossier draws from its own ``Random(f"{seed}:{code}
 same seed and arguments give byte-identical output. Deadlines come from the deadline engine
 (:mod:`stream_processors.core.clock`), so a dossier planned "late" ends after the due moment
 the stream processors will compute; the department tendencies are in :mod:`producers.workload`.
+With an agency registry, each dossier is filed on the map of its own day: the catalog's agencies
+(and the one-stop centre) followed through the registry's successor links, so a run in 2026
+files at Đà Nẵng's departments and a replay of 2025-Q2 at Quảng Nam's.
 
 A heartbeat (``clock.heartbeat``) is emitted at every ``heartbeat_every`` boundary of event time
 once every earlier event has been emitted.
@@ -32,6 +35,7 @@ from stream_processors.core.calendar import WorkingCalendar
 from stream_processors.core.catalog import Catalog, Procedure
 from stream_processors.core.clock import DossierClock, PauseReason, start
 from stream_processors.core.office_hours import add_working_minutes, next_opening, working_minutes_between
+from stream_processors.core.registry import AgencyRegistry
 from stream_processors.core.vntime import VN_TZ
 
 __all__ = ["SIM_NAMESPACE", "SimConfig", "Simulator"]
@@ -62,6 +66,11 @@ class _Dossier:
                  online: bool) -> None:
         self.sim, self.code, self.p, self.cal = sim, code, p, sim.calendar
         self.b = BEHAVIOUR[p.agency.code]
+        day = submitted.astimezone(VN_TZ).date()
+        self.handler = sim.agency_on(p.agency.code, p.agency.name, day, p)
+        self.center = sim.agency_on(CENTER, "", day, p)[0]
+        self.chain = [(*sim.agency_on(s.agency.code, s.agency.name, day, p), s.allowance)
+                      for s in p.chain]
         self.rng = random.Random(f"{sim.config.seed}:{code}")
         self.channel = channel_for(self.rng, online)
         self.submitted = submitted
@@ -81,7 +90,7 @@ class _Dossier:
                                                     draw_applicant(rng)))
         received = self.receipt_time()
         if rng.random() < b.rejection:
-            self.at(received, lc.DossierRejected(self.code, CENTER, "Hồ sơ không đủ điều kiện"))
+            self.at(received, lc.DossierRejected(self.code, self.center, "Hồ sơ không đủ điều kiện"))
             return self.out
         self.receive(received)
         last = self.transfer(received)
@@ -105,11 +114,10 @@ class _Dossier:
     def receive(self, at: dt.datetime) -> None:
         p = self.p
         self.clock = start(at, p.duration, self.cal, cutoff=p.cutoff)
-        agency = p.agency
         self.at(at, lc.DossierReceived(
             dossier_code=self.code, procedure_code=p.code, procedure_name=p.name[:300],
-            field_code=p.field[:64], receiving_agency=CENTER, handling_agency=agency.code,
-            handling_agency_name=agency.name, level=Level.PROVINCE, channel=self.channel,
+            field_code=p.field[:64], receiving_agency=self.center, handling_agency=self.handler[0],
+            handling_agency_name=self.handler[1], level=Level.PROVINCE, channel=self.channel,
             duration=_duration(p), appointment_at=self.clock.due_at, four_step=p.four_step,
             applicant=draw_applicant(random.Random(f"{self.sim.config.seed}:{self.code}:a")),
             cutoff=p.cutoff.strftime("%H:%M") if p.cutoff else None,
@@ -119,20 +127,18 @@ class _Dossier:
         """Hand the dossier to the department (or the liên thông chain); four-step stays."""
         if self.p.four_step:
             return received
-        steps = self.p.chain or ()
         t = self.work(received, self.rng.uniform(15, 240))
-        if not steps:
-            self.at(t, lc.DossierTransferred(self.code, CENTER, self.p.agency.code,
-                                             self.p.agency.name, 1, _duration(self.p)))
+        if not self.chain:
+            self.at(t, lc.DossierTransferred(self.code, self.center, *self.handler, 1,
+                                             _duration(self.p)))
             return t
-        previous = CENTER
-        for n, step in enumerate(steps, start=1):
-            allowance = Duration(float(step.allowance.amount),
-                                 DurationUnit(step.allowance.unit.value))
-            self.at(t, lc.DossierTransferred(self.code, previous, step.agency.code,
-                                             step.agency.name, n, allowance))
-            previous = step.agency.code
-            minutes = step.allowance.working_minutes() or DAY
+        previous = self.center
+        for n, (code, name, step_allowance) in enumerate(self.chain, start=1):
+            allowance = Duration(float(step_allowance.amount),
+                                 DurationUnit(step_allowance.unit.value))
+            self.at(t, lc.DossierTransferred(self.code, previous, code, name, n, allowance))
+            previous = code
+            minutes = step_allowance.working_minutes() or DAY
             t = self.work(t, minutes * self.rng.uniform(0.3, 0.8))
         return t
 
@@ -142,7 +148,7 @@ class _Dossier:
             return last
         for n in range(2 if rng.random() < b.second_supplement else 1):
             asked = self.work(last, rng.uniform(60, 3 * DAY))
-            self.at(asked, lc.SupplementRequested(self.code, self.p.agency.code,
+            self.at(asked, lc.SupplementRequested(self.code, self.handler[0],
                                                   "Bổ sung giấy tờ còn thiếu",
                                                   ("Bản sao giấy tờ pháp lý",)))
             self.clock = self.clock.pause(asked, PauseReason.SUPPLEMENT)
@@ -156,7 +162,7 @@ class _Dossier:
         if not (p.pauses_on_financial_obligation or p.field == "Đất đai") or rng.random() < 0.5:
             return last
         asked = self.work(last, rng.uniform(60, DAY))
-        self.at(asked, lc.FinancialObligationRequested(self.code, p.agency.code,
+        self.at(asked, lc.FinancialObligationRequested(self.code, self.handler[0],
                                                        "Lệ phí trước bạ, thuế",
                                                        rng.randrange(5, 500) * 100_000))
         if p.pauses_on_financial_obligation:
@@ -177,7 +183,7 @@ class _Dossier:
         else:
             room = working_minutes_between(last, max(due, last), self.cal)
             end = self.work(last, room * rng.uniform(0.2, 0.97)) if room > 1 else last
-        self.at(end, lc.DossierResolved(self.code, self.p.agency.code))
+        self.at(end, lc.DossierResolved(self.code, self.handler[0]))
         returned = self.work(end, rng.uniform(10, 2 * DAY))
         self.at(returned, lc.ResultReturned(self.code, _RETURN[self.channel]))
         if rng.random() < 0.3:
@@ -196,7 +202,7 @@ class _Dossier:
             return
         promised = working_minutes_between(due, end, self.cal) * self.rng.uniform(0.6, 1.4)
         new_due = self.work(due, promised).replace(second=0, microsecond=0)
-        self.at(at, lc.ApologyIssued(self.code, self.p.agency.code, "Hồ sơ cần xin ý kiến sở ngành",
+        self.at(at, lc.ApologyIssued(self.code, self.handler[0], "Hồ sơ cần xin ý kiến sở ngành",
                                      due, new_due))
 
     def feedback(self, at: dt.datetime, late: bool) -> None:
@@ -209,10 +215,12 @@ class _Dossier:
 class Simulator:
     """Yields the province's events in event-time order (see module docstring)."""
 
-    def __init__(self, config: SimConfig, catalog: Catalog, calendar: WorkingCalendar) -> None:
+    def __init__(self, config: SimConfig, catalog: Catalog, calendar: WorkingCalendar,
+                 registry: AgencyRegistry | None = None) -> None:
         if config.start.tzinfo is None:
             raise ValueError("start must be timezone-aware")
         self.config, self.catalog, self.calendar = config, catalog, calendar
+        self.registry = registry
         self._by_agency = {a: catalog.by_agency(a) for a in BEHAVIOUR if catalog.by_agency(a)}
         self._sequence: dict[tuple[str, dt.date], int] = {}
 
@@ -259,11 +267,19 @@ class Simulator:
             yield heartbeat(self.config.producer, next_beat, self.config.source)
             next_beat += step
 
+    def agency_on(self, code: str, name: str, day: dt.date, p: Procedure) -> tuple[str, str]:
+        """(code, name) of the agency doing catalog agency ``code``'s work for ``p`` on ``day``."""
+        if self.registry is None:
+            return code, name
+        current = self.registry.continuing(code, day, p.code, p.field)
+        return current, self.registry.version(current, day).name
+
     def _dossier(self, rng: random.Random, submitted: dt.datetime, online: bool) -> list[Event]:
         agencies = list(self._by_agency)
         agency = rng.choices(agencies, weights=[BEHAVIOUR[a].weight for a in agencies])[0]
         procedure = rng.choice(self._by_agency[agency])
         day = submitted.date()
+        agency = self.agency_on(agency, "", day, procedure)[0]
         seq = self._sequence.get((agency, day), 0) + 1
         self._sequence[(agency, day)] = seq
         code = dossier_code(agency, day, seq)

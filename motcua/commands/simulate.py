@@ -71,7 +71,7 @@ def _events(args: argparse.Namespace, settings: Settings) -> tuple[Iterator[Even
     until = None
     if args.duration is not None:
         until = start + dt.timedelta(seconds=args.duration * (args.speed or 1))
-    sim = Simulator(config, load_catalog(), default_calendar())
+    sim = Simulator(config, load_catalog(), default_calendar(), settings.agency_registry())
     return sim.events(dossiers=args.dossiers, until=until), start
 
 

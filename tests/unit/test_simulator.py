@@ -150,3 +150,24 @@ def test_until_bounds_event_time(catalog):
     events = list(sim.events(until=until))
     assert events and max(e.time for e in events) < until
     assert sum(e.type == "dossier.submitted" for e in events) > 100
+
+
+def test_with_the_registry_each_dossier_is_filed_on_the_map_of_its_day(catalog):
+    from schemas.lifecycle import DossierReceived
+    from stream_processors.core.registry_loader import load_registry
+
+    registry = load_registry()
+
+    def received(start: dt.datetime) -> list:
+        sim = Simulator(SimConfig(seed=5, start=start), catalog, CAL, registry)
+        return [e.data for e in sim.events(dossiers=150) if isinstance(e.data, DossierReceived)]
+
+    for start, suffix in ((dt.datetime(2025, 4, 1, tzinfo=VN_TZ), ".H47"),
+                          (dt.datetime(2026, 12, 1, tzinfo=VN_TZ), ".H15")):
+        for d in received(start):
+            day = d.appointment_at.date()
+            for code in (d.handling_agency, d.receiving_agency, d.dossier_code[:13]):
+                assert code.endswith(suffix) and registry.knows(code), code
+            assert registry.version(d.handling_agency, day).name == d.handling_agency_name
+    in_2026 = {d.handling_agency for d in received(dt.datetime(2026, 12, 1, tzinfo=VN_TZ))}
+    assert "000.00.10.H47" not in in_2026 and "000.00.11.H15" in in_2026
