@@ -26,6 +26,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     hist.set_defaults(func=run_history)
 
 
+def _registry(settings: Settings):  # noqa: ANN202
+    """The configured registry, or None after printing why it cannot be loaded."""
+    from stream_processors.core.exceptions import DataFileError, RegistryInvalid
+
+    try:
+        return settings.agency_registry()
+    except (RegistryInvalid, DataFileError) as exc:
+        print(f"motcua registry: MOTCUA_REGISTRY_DIR is invalid:\n{exc}", file=sys.stderr)
+        return None
+
+
 def _today() -> dt.date:
     from stream_processors.core.vntime import VN_TZ
     return dt.datetime.now(VN_TZ).date()
@@ -37,7 +48,10 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError:
         print(f"motcua registry: --date {args.date!r}: expected YYYY-MM-DD", file=sys.stderr)
         return 2
-    versions = settings.agency_registry().on(day, args.level)
+    registry = _registry(settings)
+    if registry is None:
+        return 2
+    versions = registry.on(day, args.level)
     for v in versions:
         mark = "" if v.confirmed else "\t(unconfirmed)"
         print(f"{v.code}\t{v.level}\t{v.name}\t{v.authority}, {v.place}{mark}")
@@ -58,7 +72,9 @@ def run_validate(args: argparse.Namespace, settings: Settings) -> int:
 def run_history(args: argparse.Namespace, settings: Settings) -> int:
     from stream_processors.core.exceptions import UnknownAgencyError
 
-    registry = settings.agency_registry()
+    registry = _registry(settings)
+    if registry is None:
+        return 2
     try:
         versions = registry.versions(args.code)
     except UnknownAgencyError as exc:
