@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import signal
 import subprocess
 import sys
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 
 from producers.simulator import SimConfig, Simulator
 from schemas.lifecycle import DossierReceived
@@ -23,6 +22,7 @@ from stream_processors.core.catalog import load_catalog
 from stream_processors.core.registry_loader import load_registry
 from tests.dossier_events import at, code, received, resolved
 from tests.integration.test_sinks import wait_for
+from tests.integration.test_sinks_report_cli import run_db_sink
 from tests.worker_harness import Deployment
 
 pytestmark = pytest.mark.integration
@@ -73,26 +73,14 @@ def test_replay_across_the_merger_reports_the_same_totals_either_way(deployment,
     env = deployment.env(MOTCUA_DATABASE_URL=f"sqlite:///{db}")
     topics = ",".join(deployment.topic(t) for t in
                       ("dossier-lifecycle", "dossier-flags", "dossier-classifications"))
-    sink = subprocess.Popen(MOTCUA + ["sink", "db", "--topics", topics, "--group",
-                                      deployment.topic("g-db")],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert sink.stdout.readline().startswith("ready: sink db")
-        engine = create_engine(f"sqlite:///{db}")
 
-        def counts():
-            with engine.connect() as conn:
-                received_rows = conn.execute(select(func.count()).select_from(dossiers).where(
-                    dossiers.c.received_at.is_not(None))).scalar_one()
-                return (received_rows, *(conn.execute(select(func.count()).select_from(t))
-                                         .scalar_one() for t in (dossier_flags, classifications)))
-        wait_for(lambda: counts() == (n_received + 1, flags, graded), timeout=120,
-                 what="history projected")  # + the stray: the sink projects what it reads
-        engine.dispose()
-    finally:
-        sink.send_signal(signal.SIGTERM)
-        _, err = sink.communicate(timeout=30)
-    assert sink.returncode == 0, err
+    def projected(conn) -> bool:  # noqa: ANN001
+        received_rows = conn.execute(select(func.count()).select_from(dossiers).where(
+            dossiers.c.received_at.is_not(None))).scalar_one()
+        rest = (conn.execute(select(func.count()).select_from(t)).scalar_one()
+                for t in (dossier_flags, classifications))
+        return (received_rows, *rest) == (n_received + 1, flags, graded)  # + the stray
+    run_db_sink(env, topics, deployment.topic("g-db"), db, projected, timeout=120)
 
     event, end = report(env, "--as-of", "event"), report(env, "--as-of", "period-end")
     strip = lambda row: {k: v for k, v in row.items() if k not in ("agency", "agency_name")}  # noqa: E731

@@ -53,6 +53,26 @@ def scenario_events(life: str, flags: str, classes: str) -> tuple[list, int]:
     return out, len(SCENARIO)
 
 
+def run_db_sink(env: dict, topics: str, group: str, db: Path, until, *extra: str,  # noqa: ANN001
+                timeout: float = 30.0) -> None:
+    """Run ``motcua sink db`` on ``topics`` until ``until(connection)`` holds; stop it cleanly."""
+    sink = subprocess.Popen(MOTCUA + ["sink", "db", "--topics", topics, "--group", group, *extra],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert sink.stdout.readline().startswith("ready: sink db")
+        engine = create_engine(f"sqlite:///{db}")
+
+        def projected() -> bool:
+            with engine.connect() as conn:
+                return until(conn)
+        wait_for(projected, timeout=timeout, what="projected")
+        engine.dispose()
+    finally:
+        sink.send_signal(signal.SIGTERM)
+        _, err = sink.communicate(timeout=30)
+    assert sink.returncode == 0, err
+
+
 def test_report_bieu06_cli_equals_hand_computed_table(kafka_bootstrap: str, make_topic,
                                                       tmp_path: Path) -> None:
     life, flags, classes, dlq = (make_topic(n) for n in ("life", "flags", "cls", "dlq"))
@@ -61,23 +81,12 @@ def test_report_bieu06_cli_equals_hand_computed_table(kafka_bootstrap: str, make
            "MOTCUA_DATABASE_URL": f"sqlite:///{db}", "MOTCUA_STATE_DIR": str(tmp_path / "var")}
     events, n = scenario_events(life, flags, classes)
     publish(kafka_bootstrap, events)
-    sink = subprocess.Popen(MOTCUA + ["sink", "db", "--topics", f"{life},{flags},{classes}",
-                                      "--group", f"g-{life}", "--dead-letter-topic", dlq],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert sink.stdout.readline().startswith("ready: sink db")
-        engine = create_engine(f"sqlite:///{db}")
 
-        def counts():
-            with engine.connect() as conn:
-                return tuple(conn.execute(select(func.count()).select_from(t)).scalar_one()
-                             for t in (dossiers, dossier_flags, classifications))
-        wait_for(lambda: counts() == (n, 3, 5), what="scenario projected")
-        engine.dispose()
-    finally:
-        sink.send_signal(signal.SIGTERM)
-        out, err = sink.communicate(timeout=30)
-    assert sink.returncode == 0, err
+    def counts(conn) -> tuple:  # noqa: ANN001
+        return tuple(conn.execute(select(func.count()).select_from(t)).scalar_one()
+                     for t in (dossiers, dossier_flags, classifications))
+    run_db_sink(env, f"{life},{flags},{classes}", f"g-{life}", db, lambda c: counts(c) == (n, 3, 5),
+                "--dead-letter-topic", dlq)
     report = subprocess.run(MOTCUA + ["report", "bieu06", "--period", "2025-Q3", "--format",
                                       "json"], env=env, capture_output=True, text=True, check=True)
     doc = json.loads(report.stdout)
