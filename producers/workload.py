@@ -16,7 +16,7 @@ from schemas.fields import Applicant, Channel
 __all__ = ["BEHAVIOUR", "CENTER", "Behaviour", "arrival_times", "channel_for", "draw_applicant",
            "apology_choice"]
 
-CENTER = "000.00.02.H47"  # Trung tâm Hành chính công và Xúc tiến đầu tư tỉnh Quảng Nam
+CENTER = "000.00.02.H47"  # the seed's one-stop centre (Quảng Nam); the registry names its successor
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,7 +106,7 @@ def draw_applicant(rng: random.Random) -> Applicant:
     name = f"{rng.choice(_SURNAMES)} {rng.choice(_MIDDLE)} {rng.choice(_GIVEN)}"
     return Applicant(name=name, id_number=f"049{rng.randrange(10**9):09d}",
                      phone=f"09{rng.randrange(10**8):08d}",
-                     address=f"Thôn {rng.randrange(1, 12)}, xã Tam Thăng, TP Tam Kỳ, Quảng Nam")
+                     address=f"Tổ {rng.randrange(1, 12)}, phường Tam Kỳ, thành phố Đà Nẵng")
 
 
 def apology_choice(rng: random.Random, behaviour: Behaviour) -> str:

@@ -48,7 +48,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     registry = new_registry()
     with kafka_bootstrap(settings) as bootstrap:
         try:
-            service = BoardService(config, kafka_python_config(settings, bootstrap), registry)
+            service = BoardService(config, kafka_python_config(settings, bootstrap), registry,
+                                   agencies=settings.agency_registry())
         except ValueError as exc:
             print(f"error: {exc}", flush=True)
             return 2

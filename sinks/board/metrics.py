@@ -33,7 +33,7 @@ class BoardMetrics:
         for (scope, key, window), snap in model.snapshots.items():
             self.compliance.apply_snapshot(scope, key, window, snap.values)
         for kind, counts in views.open_counts(model).items():
-            zeros = dict.fromkeys(model.agency_names, 0)
+            zeros = dict.fromkeys((a for a in model.agency_names if model.exists_now(a)), 0)
             self.compliance.set_per_label(_OPEN[kind], {**zeros, **counts})
         self.compliance.set_per_label("motcua_dead_letter_records", model.dead_letters)
         if model.watermark is not None:

@@ -14,6 +14,8 @@ from typing import Any
 
 from schemas import derived, lifecycle as L
 from schemas.cloudevents import Event
+from stream_processors.core.registry import AgencyRegistry
+from stream_processors.core.vntime import to_vn
 
 __all__ = ["BoardModel", "DossierView"]
 
@@ -48,7 +50,8 @@ class DossierView:
 class BoardModel:
     """What the board shows; :meth:`apply` is the only writer."""
 
-    def __init__(self) -> None:
+    def __init__(self, agencies: AgencyRegistry | None = None) -> None:
+        self.agencies = agencies  # the map: which agencies exist on the board's day
         self.dossiers: dict[str, DossierView] = {}
         self.snapshots: dict[tuple[str, str, str], derived.MetricSnapshot] = {}
         self.trend: dict[str, list[tuple[float, dict[str, float]]]] = {}
@@ -60,6 +63,13 @@ class BoardModel:
         self.watermark: dt.datetime | None = None
         self.version = 0
         self._seen: collections.OrderedDict[str, None] = collections.OrderedDict()
+
+    def exists_now(self, agency: str) -> bool:
+        """Whether ``agency`` exists on the board's day (the watermark's, Vietnam time); True
+        without a registry, before any event, or for a code the registry does not know."""
+        if self.agencies is None or self.watermark is None or not self.agencies.knows(agency):
+            return True
+        return self.agencies.valid_on(agency, to_vn(self.watermark, "watermark").date())
 
     def apply(self, event: Event) -> bool:
         """Apply one event; returns False for a duplicate (same event id) or an ignored type."""

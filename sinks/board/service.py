@@ -20,6 +20,7 @@ from sinks.board.consumer import BoardConsumer
 from sinks.board.lag import LagMonitor
 from sinks.board.metrics import BoardMetrics
 from sinks.board.model import BoardModel
+from stream_processors.core.registry import AgencyRegistry
 
 __all__ = ["BoardConfig", "BoardService", "LOOPBACK_HOSTS"]
 
@@ -55,11 +56,12 @@ class BoardService:
     """Thread-safe owner of the read model. The HTTP layer only calls the methods below."""
 
     def __init__(self, config: BoardConfig, client_config: dict[str, Any],
-                 registry: CollectorRegistry, wall: Callable[[], float] = time.time) -> None:
+                 registry: CollectorRegistry, wall: Callable[[], float] = time.time,
+                 agencies: AgencyRegistry | None = None) -> None:
         if config.needs_token and not config.token:
             raise ValueError(f"board bound to {config.host}: set MOTCUA_BOARD_TOKEN")
         self.config, self.registry, self._wall = config, registry, wall
-        self.model, self.clock = BoardModel(), views.EventClock()
+        self.model, self.clock = BoardModel(agencies), views.EventClock()
         self.metrics = BoardMetrics(registry)
         self._cond = threading.Condition()
         self._cache: tuple[int, bytes] | None = None

@@ -97,7 +97,8 @@ def open_counts(model: BoardModel) -> dict[str, dict[str, int]]:
 
 
 def league(model: BoardModel) -> list[dict[str, Any]]:
-    """One row per agency: the latest agency snapshot's ratios plus open counts."""
+    """One row per agency that exists on the board's day (or still has open flags): the latest
+    agency snapshot's ratios plus open counts."""
     counts = open_counts(model)
     best: dict[str, Any] = {}
     for (scope, key, window), snap in model.snapshots.items():
@@ -106,7 +107,8 @@ def league(model: BoardModel) -> list[dict[str, Any]]:
         cur = best.get(key)
         if cur is None or WINDOW_PREFERENCE.index(window) < WINDOW_PREFERENCE.index(cur.window):
             best[key] = snap
-    agencies = set(best) | set(counts["at_risk"]) | set(counts["overdue"])
+    # an agency merged away drops out once nothing of it is open (its work shows at its successor)
+    agencies = {a for a in best if model.exists_now(a)} | set(counts["at_risk"]) | set(counts["overdue"])
     rows = []
     for agency in sorted(agencies):
         snap = best.get(agency)

@@ -1,4 +1,6 @@
-"""The procedure catalog (danh mục TTHC) of the simulated Quảng Nam province (code H47).
+"""The procedure catalog (danh mục TTHC) of the seed, published by the former Quảng Nam province
+(code H47). The agency that does a procedure's work on a given day is the catalog agency followed
+through the agency registry (:mod:`stream_processors.core.registry`).
 
 The model only: agencies, procedures and read-only lookups. The data files and their validation
 are in :mod:`stream_processors.core.catalog_loader` (``load_catalog``).

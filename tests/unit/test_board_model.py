@@ -102,3 +102,15 @@ def test_state_caps_lists_and_sorts_by_apology_deadline():
     st = views.state(_model(events), views.EventClock(), 0.0, limit=3)
     assert [r["code"] for r in st["at_risk"]] == [S.dossier_code(S.AGENCY_XD, n) for n in (1, 2, 3)]
     assert st["summary"]["open_at_risk"] == 7
+
+
+def test_league_lists_the_agencies_that_exist_on_the_boards_day():
+    from stream_processors.core.registry_loader import load_registry
+    m = BoardModel(load_registry())
+    today = dt.datetime(2026, 12, 7, 9, 0, tzinfo=S.VN)
+    gone, now = S.AGENCY_XD, "000.00.15.H15"  # Sở Xây dựng of Quảng Nam, of Đà Nẵng
+    for agency in (gone, now):
+        m.apply(S.snapshot("agency", agency, today, on_time_rate=0.9))
+    assert [r["agency"] for r in views.league(m)] == [now]
+    m.apply(S.at_risk(S.dossier_code(gone, 1), gone, today))  # still holding an open dossier
+    assert {r["agency"] for r in views.league(m)} == {gone, now}
