@@ -18,7 +18,7 @@ from producers.simulator import SimConfig, Simulator
 from schemas.lifecycle import DossierReceived
 from sinks.db.tables import classifications, dossier_flags, dossiers
 from stream_processors.core.calendar import default_calendar
-from stream_processors.core.catalog import load_catalog
+from stream_processors.core.catalog_loader import load_catalog
 from stream_processors.core.registry_loader import load_registry
 from tests.dossier_events import at, code, received, resolved
 from tests.integration.test_sinks import wait_for

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stream_processors.core.catalog import load_catalog
+from stream_processors.core.catalog_loader import load_catalog
 from stream_processors.core.exceptions import RegistryInvalid, UnknownAgencyError
 from stream_processors.core.registry_loader import (AGENCY_COLUMNS, SUCCESSOR_COLUMNS,
                                                     load_registry, registry_problems)
