@@ -84,8 +84,8 @@ def run_history(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{v.valid_from} .. {v.valid_to or 'now'}\t{v.level}\t{v.name}\t"
               f"({'confirmed' if v.confirmed else 'unconfirmed: ' + v.note}; {v.source})")
     for k in registry.links_to(args.code):
-        print(f"{k.effective}\tcontinues {k.predecessor} {registry.version(k.predecessor, k.effective).name}"
-              f"{_scope(k)}")
+        name = registry.version(k.predecessor, k.effective).name
+        print(f"{k.effective}\tcontinues {k.predecessor} {name}{_scope(k)}")
     for k in sorted(registry.links_from(args.code), key=lambda k: k.effective):
         print(f"{k.effective}\tcontinued by {k.successor} "
               f"{registry.version(k.successor, k.effective).name}{_scope(k)}")
