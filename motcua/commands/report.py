@@ -20,8 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         r.add_argument("--as-of", dest="as_of", choices=("event", "period-end"), default="event",
                        help="rows under the agency the records named (event) or its successor "
                             "on the period's last day (period-end); same totals")
-        r.add_argument("--by", choices=("agency", "level", "field") if name == "bieu06"
-                       else ("agency", "level"), default="agency",
+        r.add_argument("--by", choices=("agency", "level", "field"), default="agency",
                        help="rows per agency, per level (province/commune; district only "
                             "for periods ending by 2025-06-30) or per field")
         r.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv")

@@ -31,6 +31,8 @@ class LetterFacts:
     agency_name: str
     due_at: dt.datetime
     state: str
+    procedure_code: str | None = None  # the dossier's, to place it on the map of its period
+    field: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +40,8 @@ class OverdueFacts:
     dossier_code: str
     agency: str
     due_at: dt.datetime
+    procedure_code: str | None = None
+    field: str | None = None
 
 
 @dataclasses.dataclass

@@ -95,28 +95,26 @@ def attribute_dossiers(facts: Iterable[DossierFacts], a: Attribution,
 def attribute_apologies(letters: Iterable[LetterFacts], overdue: Iterable[OverdueFacts],
                         a: Attribution, by: str = "agency", known: dict[str, str] | None = None
                         ) -> tuple[list[LetterFacts], list[OverdueFacts], dict[str, str]]:
-    """Letters and overdue flags relabelled (by agency or level), with the rows' names
+    """Letters and overdue flags relabelled (by agency, level or field), with the rows' names
     (``known``: names the records gave to codes, e.g. from the dossiers)."""
-    if by not in ("agency", "level"):
-        raise ValueError(f"the apologies report has rows by agency or level, not {by!r}")
     names: dict[str, str] = {}
     known = dict(known or {})
 
-    def row(code: str, name: str, moment: dt.datetime) -> str:
-        on = a.day(moment)
+    def row(fact: LetterFacts | OverdueFacts, name: str) -> str:
+        on, code = a.day(fact.due_at), fact.agency
         name = known.get(code) or name
         if name == code and a.registry.knows(code):
             name = a.registry.version(code, on).name
-        new, new_name = a.agency(code, name, on)
+        new, new_name = a.agency(code, name, on, fact.procedure_code, fact.field)
         level = a.level(new, a.last_day if new != code else on)
-        key, label = _regroup(new, new_name, level, None, by)
+        key, label = _regroup(new, new_name, level, fact.field, by)
         names.setdefault(key, label)
         return key
 
     out_letters = []
     for lt in letters:
         known.setdefault(lt.agency, lt.agency_name)
-        key = row(lt.agency, lt.agency_name, lt.due_at)
+        key = row(lt, lt.agency_name)
         out_letters.append(dataclasses.replace(lt, agency=key, agency_name=names[key]))
-    out_overdue = [dataclasses.replace(f, agency=row(f.agency, f.agency, f.due_at)) for f in overdue]
+    out_overdue = [dataclasses.replace(f, agency=row(f, f.agency)) for f in overdue]
     return out_letters, out_overdue, names

@@ -34,13 +34,26 @@ def dossier_facts(engine: Engine) -> list[DossierFacts]:
                          r.level) for r in rows]
 
 
+def _places(engine: Engine) -> dict[str, tuple[str | None, str | None]]:
+    """dossier code → (procedure code, field): where a letter or flag sits on the map."""
+    c = dossiers.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(c.dossier_code, c.procedure_code, c.field_code))
+        return {r.dossier_code: (r.procedure_code, r.field_code) for r in rows}
+
+
 def letter_facts(engine: Engine) -> list[LetterFacts]:
     c = letters.c
+    places = _places(engine)
     with engine.connect() as conn:
-        rows = list(conn.execute(select(c.causing_agency, c.causing_agency_name, c.due_at, c.state)))
-    return [LetterFacts(r.causing_agency, r.causing_agency_name, r.due_at, r.state) for r in rows]
+        rows = list(conn.execute(select(c.dossier_code, c.causing_agency, c.causing_agency_name,
+                                        c.due_at, c.state)))
+    return [LetterFacts(r.causing_agency, r.causing_agency_name, r.due_at, r.state,
+                        *places.get(r.dossier_code, (None, None))) for r in rows]
 
 
 def overdue_facts(engine: Engine) -> list[OverdueFacts]:
-    return [OverdueFacts(r.dossier_code, r.responsible_agency, r.due_at)
+    places = _places(engine)
+    return [OverdueFacts(r.dossier_code, r.responsible_agency, r.due_at,
+                         *places.get(r.dossier_code, (None, None)))
             for r in _overdue_rows(engine)]

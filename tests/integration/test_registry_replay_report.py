@@ -51,8 +51,8 @@ def deployment(kafka_bootstrap, unique, state_dir):
     dep.close()
 
 
-def report(env: dict, *args: str) -> dict:
-    out = subprocess.run(MOTCUA + ["report", "bieu06", "--period", "2025-Q3", "--format", "json",
+def report(env: dict, *args: str, which: str = "bieu06") -> dict:
+    out = subprocess.run(MOTCUA + ["report", which, "--period", "2025-Q3", "--format", "json",
                                    *args], env=env, capture_output=True, text=True, check=True)
     return {r["agency"]: r for r in json.loads(out.stdout)["rows"]}
 
@@ -92,3 +92,8 @@ def test_replay_across_the_merger_reports_the_same_totals_either_way(deployment,
     assert end[TC_DN]["carried_over"] >= 1 and end[TC_DN]["agency_name"].startswith("Sở Tài chính")
     levels = report(env, "--as-of", "period-end", "--by", "level")
     assert "district" not in levels and strip(levels["TOTAL"]) == strip(end["TOTAL"])
+    sorry = {as_of: report(env, "--as-of", as_of, which="apologies")
+             for as_of in ("event", "period-end")}
+    assert sorry["event"]["TOTAL"] == sorry["period-end"]["TOTAL"]
+    assert sorry["event"]["TOTAL"]["late_dossiers"] >= 1  # the former Sở KH&ĐT dossier at least
+    assert not any(c.endswith(".H47") for c in sorry["period-end"])
