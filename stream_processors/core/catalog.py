@@ -4,21 +4,31 @@ through the agency registry (:mod:`stream_processors.core.registry`).
 
 The model only: agencies, procedures and read-only lookups. The data files and their validation
 are in :mod:`stream_processors.core.catalog_loader` (``load_catalog``).
+
+Public disclosure (công khai) is complete when the seven parts of Decree 63/2010/NĐ-CP art. 8(2)
+are present (:data:`DISCLOSURE_PARTS`): name, steps, method, dossier components and quantity,
+time limit, who may apply, implementing agency. :class:`ProcedureService` is how a procedure is
+offered (online level, payment, publication; Decision 766).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 
 from stream_processors.core.durations import Duration
 from stream_processors.core.exceptions import UnknownProcedureError
 from stream_processors.core.rules import RuleSet
 
-__all__ = ["Agency", "ChainStep", "Disclosure", "Procedure", "Catalog", "DISCLOSURE_FIELDS"]
+__all__ = ["Agency", "ChainStep", "Disclosure", "Procedure", "ProcedureService", "Catalog",
+           "DISCLOSURE_FIELDS", "DISCLOSURE_PARTS", "ONLINE_LEVELS"]
 
+#: The disclosure columns of procedures.csv.
 DISCLOSURE_FIELDS = ("applicant", "method", "components", "fees", "legal_basis", "result")
+#: Decree 63/2010/NĐ-CP art. 8(2): the parts a published procedure must contain.
+DISCLOSURE_PARTS = ("name", "steps", "method", "components", "time_limit", "applicant", "agency")
+ONLINE_LEVELS = ("full", "partial", "none")
 
 
 @dataclass(frozen=True)
@@ -44,10 +54,25 @@ class Disclosure:
     fees: tuple[str, ...] = ()
     legal_basis: tuple[str, ...] = ()
     result: str = ""
+    steps: str = ""  # trình tự thực hiện (procedure_services.csv)
 
     def missing(self) -> tuple[str, ...]:
-        """Names of the fields left empty (for the 766 'full components' indicator)."""
-        return tuple(name for name in DISCLOSURE_FIELDS if not getattr(self, name))
+        """The parts of :data:`DISCLOSURE_PARTS` this record holds that are empty (name, time
+        limit and agency are required catalog columns, so never missing)."""
+        return tuple(name for name in DISCLOSURE_PARTS
+                     if name in ("steps", "method", "components", "applicant")
+                     and not getattr(self, name))
+
+
+@dataclass(frozen=True)
+class ProcedureService:
+    """How a procedure is offered (Decision 766 groups 1, 3, 4); None = not known."""
+    online_level: str = "none"
+    payment_integrated: bool | None = None
+    decision: str = ""
+    effective_on: date | None = None
+    published_on: date | None = None
+    national_published_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +87,11 @@ class Procedure:
     pauses_on_financial_obligation: bool | None  # None = follow the rule set
     chain: tuple[ChainStep, ...]
     disclosure: Disclosure
+    service: ProcedureService = ProcedureService()
+
+    @property
+    def has_fees(self) -> bool:
+        return bool(self.disclosure.fees)
 
     @property
     def is_lien_thong(self) -> bool:

@@ -12,25 +12,33 @@ Two data files, loaded and validated once at start (a bad row raises
   ``applicant, method, components, fees, legal_basis, result`` (lists separated by ``;``).
   Chain format: ``AGENCY=AMOUNT UNIT`` steps joined by ``>``, e.g.
   ``000.00.16.H47=12 working_days > 000.00.40.H47=5 working_days``.
+* ``data/procedure_services.csv`` (optional; Decision 766 needs it) — per procedure code its
+  ``steps`` (trình tự thực hiện), ``online_level`` (``full`` toàn trình / ``partial`` một phần /
+  ``none``), ``payment_integrated`` (yes/no/empty), the publication ``decision`` and the dates it
+  takes effect (``effective_on``), was publicised (``published_on``) and published on the
+  national TTHC database (``national_published_on``), with its ``source`` and ``confirmed``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from datetime import date
 from pathlib import Path
 
-from stream_processors.core.catalog import (DISCLOSURE_FIELDS, Agency, Catalog, ChainStep,
-                                            Disclosure, Procedure)
+from stream_processors.core.catalog import (DISCLOSURE_FIELDS, ONLINE_LEVELS, Agency, Catalog,
+                                            ChainStep, Disclosure, Procedure, ProcedureService)
 from stream_processors.core.datafile import DATA_DIR, Row, read_rows
 from stream_processors.core.durations import Duration, DurationUnit
 from stream_processors.core.exceptions import UnknownUnitError
 from stream_processors.core.vntime import parse_hhmm
 
-__all__ = ["MA_TTHC", "AGENCY_CODE", "DEFAULT_AGENCIES", "DEFAULT_PROCEDURES", "load_catalog",
-           "read_agencies", "read_procedures"]
+__all__ = ["MA_TTHC", "AGENCY_CODE", "DEFAULT_AGENCIES", "DEFAULT_PROCEDURES", "DEFAULT_SERVICES",
+           "load_catalog", "read_agencies", "read_procedures", "read_services"]
 
 DEFAULT_PROCEDURES = DATA_DIR / "procedures.csv"
 DEFAULT_AGENCIES = DATA_DIR / "agencies.csv"
+DEFAULT_SERVICES = DATA_DIR / "procedure_services.csv"
 
 MA_TTHC = re.compile(r"\d\.\d{6}(\.H\d{2})?")
 AGENCY_CODE = re.compile(r"\d{3}\.\d{2}\.\d{2}\.H\d{2}")
@@ -39,10 +47,15 @@ _PROCEDURE_COLUMNS = ("code", "name", "field", "agency_code", "duration", "unit"
                       "cutoff", "pauses_on_financial_obligation", "chain", *DISCLOSURE_FIELDS)
 
 
-def load_catalog(procedures: Path = DEFAULT_PROCEDURES, agencies: Path = DEFAULT_AGENCIES) -> Catalog:
-    """Load and validate both files (defaults: the shipped Quảng Nam catalog)."""
+def load_catalog(procedures: Path = DEFAULT_PROCEDURES, agencies: Path = DEFAULT_AGENCIES,
+                 services: Path | None = DEFAULT_SERVICES) -> Catalog:
+    """Load and validate the files (defaults: the shipped Quảng Nam catalog); ``services`` None
+    or a missing file leaves every procedure without online/publication data."""
     agency_map = read_agencies(Path(agencies))
-    return Catalog(read_procedures(Path(procedures), agency_map), agency_map)
+    procedure_map = read_procedures(Path(procedures), agency_map)
+    if services is not None and Path(services).exists():
+        procedure_map = read_services(Path(services), procedure_map)
+    return Catalog(procedure_map, agency_map)
 
 
 def read_agencies(path: Path) -> dict[str, Agency]:
@@ -134,3 +147,29 @@ def _disclosure(row: Row) -> Disclosure:
                       method=row.get("method", required=False), components=items("components"),
                       fees=items("fees"), legal_basis=items("legal_basis"),
                       result=row.get("result", required=False))
+
+
+_SERVICE_COLUMNS = ("code", "steps", "online_level", "payment_integrated", "decision",
+                    "effective_on", "published_on", "national_published_on", "source", "confirmed")
+
+
+def read_services(path: Path, procedures: dict[str, Procedure]) -> dict[str, Procedure]:
+    """``procedures`` with the rows of procedure_services.csv attached (steps into disclosure)."""
+    out = dict(procedures)
+    for row in read_rows(path, _SERVICE_COLUMNS):
+        code = row.get("code")
+        if code not in out:
+            row.fail("code", f"{code!r} is not in procedures.csv")
+        level = row.get("online_level")
+        if level not in ONLINE_LEVELS:
+            row.fail("online_level", f"{level!r}: expected one of {', '.join(ONLINE_LEVELS)}")
+        row.get("source")
+        service = ProcedureService(
+            level, _bool(row, "payment_integrated"), row.get("decision", required=False),
+            *(row.parse(f, date.fromisoformat, required=False)
+              for f in ("effective_on", "published_on", "national_published_on")))
+        p = out[code]
+        out[code] = dataclasses.replace(
+            p, service=service,
+            disclosure=dataclasses.replace(p.disclosure, steps=row.get("steps", required=False)))
+    return out

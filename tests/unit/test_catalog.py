@@ -93,3 +93,13 @@ def test_bad_agency_file(tmp_path):
     path.write_text("code,name,name_en\n000.00.15.H4,Sở Xây dựng,Construction\n", encoding="utf-8")
     with pytest.raises(DataFileError, match=r"agencies.csv:2: field 'code'"):
         load_catalog(agencies=path)
+
+
+def test_disclosure_follows_decree_63_art_8_2_and_services_load():
+    from stream_processors.core.catalog import DISCLOSURE_PARTS
+    assert DISCLOSURE_PARTS == ("name", "steps", "method", "components", "time_limit",
+                                "applicant", "agency")
+    assert "steps" in CATALOG.procedure("1.005211").disclosure.missing()
+    building = CATALOG.procedure("1.009972")
+    assert building.service.online_level in ("full", "partial") and building.has_fees
+    assert building.service.effective_on is not None
