@@ -22,7 +22,17 @@ TrangThaiHoSo 7 / 8                         dossier.withdrawn / dossier.suspende
                                             (NgayKetThucXuLy or NgayCapNhat)
 TrangThaiHoSo 9 / 10                        dossier.resolved (NgayKetThucXuLy)
 TrangThaiHoSo 10 / NgayTra                  dossier.result_returned (NgayTra)
+DuocThanhToanTrucTuyen                      dossier.fee_paid (NgayCapNhat, else NgayTiepNhan;
+                                            online when 1 or 2)
 ==========================================  ===============================================
+
+The Decision 766 data keeps the national names: ``dossier.received`` carries the fees
+(``DanhSachPhiLePhi``, or ``DanhSachLePhi``: ``TenPhiLePhi``, ``MaPhiLePhi``, ``Gia``), whether
+the components were digitised (``HoSoCoThanhPhanSoHoa``, or any ``TaiLieuNop.DuocSoHoa``), reused
+from the national store (any ``TaiLieuNop.DuocLayTuKhoDMQG``) and the VNeID-authenticated account
+(``TaiKhoanDuocXacThucVoiVNeID``); ``dossier.resolved`` the electronic result link
+(``DuongDanTepTinKetQua``, top level or in ``DanhSachGiayToKetQua``). A record without
+``ChuHoSo`` is still imported (the applicant's name is not needed for statistics).
 
 ``NgayCapNhat`` (when the snapshot was taken) is not part of the published sync object; it is
 accepted when present. Transfers between agencies are not mapped: the sync object carries no
@@ -42,7 +52,7 @@ from producers.dvcqg_record import Record
 from schemas import lifecycle as lc
 from schemas.cloudevents import Event
 from schemas.errors import ContractError
-from schemas.fields import Applicant, Channel, Duration, Level
+from schemas.fields import Applicant, Channel, Duration, Fee, Level
 
 __all__ = ["DVCQG_NAMESPACE", "Lookup", "ProcedureInfo", "map_snapshot"]
 
@@ -96,7 +106,7 @@ class _Mapping:
 
     def applicant(self) -> Applicant:
         r = self.r
-        return Applicant(name=r.text("ChuHoSo"), id_number=r.text("SoGiayToChuHoSo", False, 32),
+        return Applicant(name=r.text("ChuHoSo", False), id_number=r.text("SoGiayToChuHoSo", False, 32),
                          address=r.text("DiaChiChuHoSo", False, 500),
                          phone=r.text("SoDienThoai", False, 20), email=r.text("Email", False, 254))
 
@@ -109,6 +119,7 @@ class _Mapping:
         self.received()
         self.supplements()
         self.financial()
+        self.paid()
         self.rescheduled()
         self.ended()
         self.events.sort(key=lambda e: e.time)  # stable: same-moment events keep causal order
@@ -141,7 +152,42 @@ class _Mapping:
             handling_agency_name=info.handling_agency_name, level=info.level,
             channel=r.channel(), duration=info.duration, appointment_at=due,
             four_step=info.four_step, applicant=self.applicant(), cutoff=info.cutoff,
-            pauses_on_financial_obligation=info.pauses_on_financial_obligation), at)
+            pauses_on_financial_obligation=info.pauses_on_financial_obligation,
+            fees=self.fees(), digitised=self.digitised(),
+            reused_components=self.any_document("DuocLayTuKhoDMQG"),
+            vneid_authenticated=r.flag("TaiKhoanDuocXacThucVoiVNeID")), at)
+
+    def fees(self) -> tuple[Fee, ...] | None:
+        name = "DanhSachPhiLePhi" if self.r.has("DanhSachPhiLePhi") else "DanhSachLePhi"
+        if not self.r.has(name):
+            return None
+        return tuple(Fee(i.text("TenPhiLePhi", False) or "Phí, lệ phí", i.amount("Gia"),
+                         i.text("MaPhiLePhi", False, 64)) for i in self.r.items(name))
+
+    def any_document(self, flag: str) -> bool | None:
+        values = [d.flag(flag) for d in self.r.items("TaiLieuNop")]
+        known = [v for v in values if v is not None]
+        return any(known) if known else None
+
+    def digitised(self) -> bool | None:
+        whole = self.r.flag("HoSoCoThanhPhanSoHoa")
+        return whole if whole is not None else self.any_document("DuocSoHoa")
+
+    def result_link(self) -> str | None:
+        link = self.r.text("DuongDanTepTinKetQua", False, 2000)
+        for item in self.r.items("DanhSachGiayToKetQua"):
+            link = link or item.text("DuongDanTepTinKetQua", False, 2000)
+        return link
+
+    def paid(self) -> None:
+        if self.r.has("DuocThanhToanTrucTuyen") and "received" in self.state["done"] \
+                and self.once("paid"):
+            online = self.r.integer("DuocThanhToanTrucTuyen", range(0, 10)) in (1, 2)
+            received = self.r.date("NgayTiepNhan", False)
+            at = self.r.date("NgayCapNhat", False) or received
+            if at is None:
+                raise ContractError("NgayCapNhat", "is required with DuocThanhToanTrucTuyen")
+            self.emit(lc.FeePaid(self.code, online), max(at, received) if received else at)
 
     def supplements(self) -> None:
         seen = self.state["supplements"]
@@ -201,7 +247,10 @@ class _Mapping:
             reason = r.text("LyDoDungXuLy", False) or "Dừng xử lý"
             self.emit(lc.DossierSuspended(self.code, self.agency(), reason), r.date(end))
         if s in (9, 10) and self.once("resolved"):
-            self.emit(lc.DossierResolved(self.code, self.agency()), r.date("NgayKetThucXuLy"))
+            link = self.result_link()
+            self.emit(lc.DossierResolved(self.code, self.agency(), result_link=link,
+                                         result_digitised=True if link else None),
+                      r.date("NgayKetThucXuLy"))
         if (s == 10 or r.has("NgayTra")) and self.once("returned"):
             method = _RETURN_METHODS[r.channel()]
             self.emit(lc.ResultReturned(self.code, method), r.date("NgayTra"))

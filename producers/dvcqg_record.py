@@ -78,6 +78,26 @@ class Record:
                                 f"must be an integer {allowed.start}..{allowed.stop - 1}")
         return value
 
+    def flag(self, field: str) -> bool | None:
+        """A yes/no field (true/false, 1/0 as number or text); None when absent."""
+        value = self._obj.get(field)
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, str)) and str(value).strip() in ("0", "1"):
+            return str(value).strip() == "1"
+        raise ContractError(self._name(field), "must be true/false or 1/0")
+
+    def amount(self, field: str) -> int:
+        """A non-negative amount of money in VND (number or numeric text)."""
+        value = self._obj.get(field)
+        if isinstance(value, str) and value.strip().replace(".", "", 1).isdigit():
+            value = float(value)
+        if type(value) not in (int, float) or value < 0:
+            raise ContractError(self._name(field), "must be a non-negative amount (VND)")
+        return int(round(value))
+
     def dossier_code(self) -> str:
         code = self.text("MaHoSo")
         try:

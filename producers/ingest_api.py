@@ -34,14 +34,15 @@ from producers.publisher import Publisher
 from schemas.cloudevents import Event, from_json
 from schemas.errors import ContractError
 from schemas.registry import EVENT_TYPES
-from schemas.topics import LIFECYCLE
+from schemas.topics import FEEDBACK, LIFECYCLE
 
 __all__ = ["OPENAPI_PATH", "IngestService", "Response", "make_server"]
 
 log = logging.getLogger(__name__)
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 MAX_ITEMS = 1000
-_OTHER_TYPES = frozenset(e.type for e in EVENT_TYPES if e.topic is not LIFECYCLE)
+#: One-stop systems send lifecycle events and citizen feedback (PAKN); derived types are ours.
+_OTHER_TYPES = frozenset(e.type for e in EVENT_TYPES if e.topic not in (LIFECYCLE, FEEDBACK))
 _EVENT_TYPES = {"application/json", "application/cloudevents+json",
                 "application/cloudevents-batch+json"}
 
@@ -82,7 +83,7 @@ def _problem(index: int | None, exc: ContractError) -> dict[str, Any]:
 def _lifecycle_event(obj: Any) -> Event:
     kind = obj.get("type") if isinstance(obj, dict) else None
     if isinstance(kind, str) and kind in _OTHER_TYPES:
-        raise ContractError("type", f"{kind} is not a lifecycle event; not accepted here")
+        raise ContractError("type", f"{kind} is not a lifecycle or feedback event; not accepted here")
     return from_json(obj)
 
 

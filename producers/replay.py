@@ -38,6 +38,7 @@ HEARTBEAT_NAMESPACE = uuid.UUID("0b7e0c4e-8d0f-4c4c-9b1e-5a0f6f1b2c3d")
 class LineError:
     line: int
     reason: str
+    field: str = ""  # the field at fault ("" = the line as a whole)
 
 
 @dataclasses.dataclass
@@ -49,6 +50,19 @@ class ImportSummary:
     errors: list[LineError] = dataclasses.field(default_factory=list)
     first_time: dt.datetime | None = None
     last_time: dt.datetime | None = None
+
+    @property
+    def accepted_lines(self) -> int:
+        return self.lines - len(self.errors)
+
+    def errors_by_field(self) -> list[tuple[str, int]]:
+        """(field, lines refused for it), most frequent first; list indices are folded
+        (``TaiLieuNop.3.Gia`` counts as ``TaiLieuNop.*.Gia``)."""
+        counts: dict[str, int] = {}
+        for e in self.errors:
+            name = ".".join("*" if p.isdigit() else p for p in e.field.split(".")) or "(line)"
+            counts[name] = counts.get(name, 0) + 1
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def heartbeat(producer: str, at: dt.datetime, source: str) -> Event:
@@ -105,7 +119,7 @@ class Importer:
                 try:
                     events = self._events(line, db)
                 except ContractError as exc:
-                    self._error(LineError(number, str(exc)))
+                    self._error(LineError(number, str(exc), exc.field))
                     continue
                 self._publish(events, db)
             if final and self.summary.last_time is not None:

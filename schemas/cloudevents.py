@@ -70,6 +70,8 @@ def natural_key(data: Any) -> str:
         return f"{data.scope}:{data.key}:{data.window}"
     if hasattr(data, "source_offset"):
         return f"{data.source_topic}/{data.source_partition}/{data.source_offset}"
+    if hasattr(data, "feedback_id"):
+        return data.feedback_id
     for name in ("dossier_code", "procedure_code", "letter_id", "producer"):
         if hasattr(data, name):
             return getattr(data, name)
@@ -134,8 +136,9 @@ def _check_attributes(attrs: dict[str, str], prefix: str) -> EventType:
     if ctype != CONTENT_TYPE:
         raise ContractError(f"{prefix}content-type", f"must be {CONTENT_TYPE}")
     schema = attrs.get("ce_dataschema")
-    if schema is not None and schema.rsplit("/", 1)[-1] != et.schema_file:
-        raise ContractError(f"{prefix}ce_dataschema", f"must end with {et.schema_file}")
+    if schema is not None and schema.rsplit("/", 1)[-1] not in et.readable_schema_files:
+        raise ContractError(f"{prefix}ce_dataschema",
+                            f"must end with {' or '.join(et.readable_schema_files)}")
     if len(attrs["ce_id"]) > 200:
         raise ContractError(f"{prefix}ce_id", "must be at most 200 characters")
     return et

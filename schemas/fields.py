@@ -10,7 +10,7 @@ from schemas.codes import AGENCY_CODE_PATTERN, DOSSIER_CODE_PATTERN, PROCEDURE_C
 from schemas.model import Rule
 
 __all__ = [
-    "AgencyCode", "Applicant", "Channel", "DossierCode", "Duration", "DurationUnit",
+    "AgencyCode", "Applicant", "Channel", "DossierCode", "Duration", "DurationUnit", "Fee",
     "FieldCode", "Level", "ProcedureCode", "ShortText", "Text",
 ]
 
@@ -61,10 +61,23 @@ class Duration:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Applicant:
-    """The organisation or person who filed the dossier (chủ hồ sơ); personal data."""
+    """The organisation or person who filed the dossier (chủ hồ sơ); personal data.
 
-    name: ShortText
+    ``name`` may be missing in an imported history (no ChuHoSo): the dossier still counts in
+    the statistics, and a letter to it waits until the applicant's details are known.
+    """
+
+    name: ShortText | None = None
     id_number: Annotated[str, Rule("CCCD/CMND or tax code", max_length=32)] | None = None
     address: Annotated[str, Rule(max_length=500)] | None = None
     phone: Annotated[str, Rule(pattern=r"^\+?[0-9 .-]{6,20}$")] | None = None
     email: Annotated[str, Rule(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Fee:
+    """One fee or charge of the dossier (DVCQG ``DanhSachPhiLePhi`` item)."""
+
+    name: ShortText
+    amount_vnd: Annotated[int, Rule("Gia: amount in VND", minimum=0)]
+    code: Annotated[str, Rule("MaPhiLePhi", max_length=64)] | None = None

@@ -86,6 +86,10 @@ def _operations() -> dict[str, Any]:
         "publishMetrics": op("send", topics.METRICS, "Stream processors publish metric snapshots."),
         "publishLetters": op("send", topics.LETTERS, "The letter sink announces drafted letters."),
         "publishDeadLetters": op("send", topics.DEAD_LETTERS, "Any stage rejecting a record."),
+        "publishFeedback": op("send", topics.FEEDBACK,
+                              "The PAKN system (and the simulator) publishes citizen feedback."),
+        "receiveFeedback": op("receive", topics.FEEDBACK,
+                              "The reporting sink, for the Decision 766 satisfaction group."),
     }
 
 
@@ -123,7 +127,9 @@ def rendered() -> dict[Path, str]:
 def main(argv: list[str]) -> int:
     files = rendered()
     stale = [p for p, text in files.items() if not p.exists() or p.read_text() != text]
-    extra = [p for p in JSON_DIR.glob("*.json") if p not in files] if JSON_DIR.exists() else []
+    frozen = {JSON_DIR / name for et in registry.EVENT_TYPES for name in et.readable_schema_files}
+    extra = ([p for p in JSON_DIR.glob("*.json") if p not in files and p not in frozen]
+             if JSON_DIR.exists() else [])
     if "--check" in argv:
         for p in stale + extra:
             print(f"out of date: {p.relative_to(HERE.parent)}", file=sys.stderr)

@@ -12,13 +12,13 @@ import datetime as dt
 from typing import Annotated
 
 from schemas.fields import (
-    AgencyCode, Applicant, Channel, DossierCode, Duration, FieldCode, Level, ProcedureCode,
+    AgencyCode, Applicant, Channel, DossierCode, Duration, Fee, FieldCode, Level, ProcedureCode,
     ShortText, Text,
 )
 from schemas.model import Rule
 
 __all__ = [
-    "ApologyIssued", "ClockHeartbeat", "DossierReceived", "DossierRejected", "DossierResolved",
+    "ApologyIssued", "ClockHeartbeat", "DossierReceived", "FeePaid", "DossierRejected", "DossierResolved",
     "DossierSubmitted", "DossierSuspended", "DossierTransferred", "DossierWithdrawn",
     "FeedbackGiven", "FinancialObligationFulfilled", "FinancialObligationRequested",
     "ResultReturned", "SupplementReceived", "SupplementRequested",
@@ -43,7 +43,9 @@ class DossierReceived:
     """Tiếp nhận (status 2): the desk accepted a complete dossier and issued Mẫu 01; the clock starts.
 
     ``appointment_at`` is the return date the one-stop system printed (NgayHenTra); the pipeline
-    recomputes its own due moment from ``duration`` and keeps both.
+    recomputes its own due moment from ``duration`` and keeps both. v2 adds what Decision 766
+    counts (each None when the one-stop system does not report it): fees, digitised components
+    and their reuse, the VNeID-authenticated account; and allows an applicant without a name.
     """
 
     dossier_code: DossierCode
@@ -61,6 +63,13 @@ class DossierReceived:
     applicant: Applicant
     cutoff: Annotated[HHMM | None, Rule("Afternoon cut-off after which the clock starts next working day")] = None
     pauses_on_financial_obligation: bool = False
+    fees: Annotated[tuple[Fee, ...] | None, Rule("DanhSachPhiLePhi; [] = no fees")] = None
+    digitised: Annotated[bool | None, Rule(
+        "HoSoCoThanhPhanSoHoa: the dossier's components were digitised")] = None
+    reused_components: Annotated[bool | None, Rule(
+        "A component was taken from the national store (TaiLieuNop.DuocLayTuKhoDMQG)")] = None
+    vneid_authenticated: Annotated[bool | None, Rule(
+        "TaiKhoanDuocXacThucVoiVNeID: filed from a VNeID-authenticated account")] = None
 
 
 @_frozen
@@ -147,10 +156,25 @@ class DossierSuspended:
 
 @_frozen
 class DossierResolved:
-    """Đã xử lý xong (status 9): the result is ready; this is the end moment for classification."""
+    """Đã xử lý xong (status 9): the result is ready; this is the end moment for classification.
+
+    v2: ``result_link`` is the electronic result (DuongDanTepTinKetQua), None when the result
+    is on paper only or not reported; ``result_digitised`` whether the result was digitised.
+    """
 
     dossier_code: DossierCode
     agency: AgencyCode
+    result_link: Annotated[str, Rule("DuongDanTepTinKetQua", min_length=1, max_length=2000)] | None = None
+    result_digitised: bool | None = None
+
+
+@_frozen
+class FeePaid:
+    """The applicant paid the dossier's fees (DuocThanhToanTrucTuyen: 1 or 2 = online)."""
+
+    dossier_code: DossierCode
+    online: Annotated[bool, Rule("Paid through the online payment platform")]
+    amount_vnd: Annotated[int, Rule(minimum=0)] | None = None
 
 
 @_frozen

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from schemas import catalog, derived, lifecycle, topics
+from schemas import catalog, derived, feedback, lifecycle, topics
 from schemas.codes import TrangThaiHoSo as S
 from schemas.topics import Topic
 
@@ -21,10 +21,17 @@ class EventType:
     topic: Topic
     version: int = 1
     status: S | None = None  # the TrangThaiHoSo this event moves the dossier to, if any
+    #: Older versions still read: their data is valid data of this version (fields were only
+    #: added or made optional), and their frozen JSON Schema files stay published.
+    reads: tuple[int, ...] = ()
 
     @property
     def schema_file(self) -> str:
         return f"{self.type}.v{self.version}.json"
+
+    @property
+    def readable_schema_files(self) -> tuple[str, ...]:
+        return (self.schema_file, *(f"{self.type}.v{v}.json" for v in self.reads))
 
     @property
     def dataschema(self) -> str:
@@ -33,8 +40,10 @@ class EventType:
 
 _L, _F = topics.LIFECYCLE, topics.FLAGS
 EVENT_TYPES: tuple[EventType, ...] = (
-    EventType("dossier.submitted", lifecycle.DossierSubmitted, _L, status=S.MOI_DANG_KY),
-    EventType("dossier.received", lifecycle.DossierReceived, _L, status=S.DUOC_TIEP_NHAN),
+    EventType("dossier.submitted", lifecycle.DossierSubmitted, _L, version=2, reads=(1,),
+              status=S.MOI_DANG_KY),
+    EventType("dossier.received", lifecycle.DossierReceived, _L, version=2, reads=(1,),
+              status=S.DUOC_TIEP_NHAN),
     EventType("dossier.rejected", lifecycle.DossierRejected, _L, status=S.KHONG_DUOC_TIEP_NHAN),
     EventType("dossier.transferred", lifecycle.DossierTransferred, _L, status=S.DANG_XU_LY),
     EventType("dossier.supplement_requested", lifecycle.SupplementRequested, _L,
@@ -46,12 +55,17 @@ EVENT_TYPES: tuple[EventType, ...] = (
               status=S.DANG_XU_LY),
     EventType("dossier.withdrawn", lifecycle.DossierWithdrawn, _L, status=S.CONG_DAN_RUT_HO_SO),
     EventType("dossier.suspended", lifecycle.DossierSuspended, _L, status=S.DUNG_XU_LY),
-    EventType("dossier.resolved", lifecycle.DossierResolved, _L, status=S.DA_XU_LY_XONG),
+    EventType("dossier.resolved", lifecycle.DossierResolved, _L, version=2, reads=(1,),
+              status=S.DA_XU_LY_XONG),
     EventType("dossier.result_returned", lifecycle.ResultReturned, _L, status=S.DA_TRA_KET_QUA),
     EventType("dossier.apology_issued", lifecycle.ApologyIssued, _L),
     EventType("dossier.feedback_given", lifecycle.FeedbackGiven, _L),
+    EventType("dossier.fee_paid", lifecycle.FeePaid, _L),
     EventType("clock.heartbeat", lifecycle.ClockHeartbeat, _L),
-    EventType("procedure.published", catalog.ProcedurePublished, topics.CATALOG),
+    EventType("procedure.published", catalog.ProcedurePublished, topics.CATALOG, version=2,
+              reads=(1,)),
+    EventType("feedback.received", feedback.FeedbackReceived, topics.FEEDBACK),
+    EventType("feedback.step_taken", feedback.FeedbackStepTaken, topics.FEEDBACK),
     EventType("dossier.at_risk", derived.DossierAtRisk, _F),
     EventType("dossier.overdue", derived.DossierOverdue, _F),
     EventType("dossier.classified", derived.DossierClassified, topics.CLASSIFICATIONS),

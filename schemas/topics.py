@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 __all__ = ["ALL_TOPICS", "INTERNAL_NOTE", "PUBLIC_TOPICS", "Topic", "CATALOG", "CLASSIFICATIONS",
-           "DEAD_LETTERS", "DEADLINE_TICKS", "FLAGS", "LETTERS", "LIFECYCLE", "METRICS",
+           "DEAD_LETTERS", "DEADLINE_TICKS", "FEEDBACK", "FLAGS", "LETTERS", "LIFECYCLE", "METRICS",
            "METRIC_FACTS", "prefixed"]
 
 #: What the contract says of every internal topic (AsyncAPI channel description, docs).
@@ -53,6 +53,10 @@ DEADLINE_TICKS = Topic(
     "{\"code\", \"at\"}.",
     key="dossier code", internal=True)
 
+FEEDBACK = Topic(
+    "citizen-feedback", "Citizen feedback (PAKN) and each step of its handling.",
+    key="feedback id")
+
 METRIC_FACTS = Topic(
     "metric-facts", "Per-dossier metric facts repartitioned by metric scope, as plain JSON "
     "bundles: one record per scope key per lifecycle batch.",
@@ -60,7 +64,7 @@ METRIC_FACTS = Topic(
 
 ALL_TOPICS: tuple[Topic, ...] = (
     LIFECYCLE, CATALOG, FLAGS, CLASSIFICATIONS, METRICS, LETTERS, DEAD_LETTERS, DEADLINE_TICKS,
-    METRIC_FACTS,
+    METRIC_FACTS, FEEDBACK,
 )
 #: The topics of the contract: every record on them is a CloudEvents 1.0 event (binary mode).
 PUBLIC_TOPICS: tuple[Topic, ...] = tuple(t for t in ALL_TOPICS if not t.internal)

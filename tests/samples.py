@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from schemas import catalog, derived, lifecycle as L
+from schemas import catalog, derived, feedback, lifecycle as L
 from schemas.cloudevents import Event
-from schemas.fields import Applicant, Channel, Duration, DurationUnit, Level
+from schemas.fields import Applicant, Channel, Duration, DurationUnit, Fee, Level
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CODE = "000.00.15.H47-251103-0007"
@@ -26,7 +26,9 @@ def sample_data() -> list[object]:
         L.DossierSubmitted(CODE, PROC, Channel.ONLINE, APPLICANT),
         L.DossierReceived(CODE, PROC, "Cấp giấy phép xây dựng đối với công trình cấp đặc biệt", "XD",
                           DESK, AGENCY, "Sở Xây dựng", Level.PROVINCE, Channel.ONLINE, _WD5, DUE,
-                          False, APPLICANT, cutoff="15:00"),
+                          False, APPLICANT, cutoff="15:00",
+                          fees=(Fee("Lệ phí cấp giấy phép xây dựng", 150000, code="LP-XD"),),
+                          digitised=True, reused_components=False, vneid_authenticated=True),
         L.DossierRejected(CODE, DESK, "Hồ sơ không thuộc thẩm quyền giải quyết"),
         L.DossierTransferred(CODE, AGENCY, "000.00.16.H47", "Sở Tài nguyên và Môi trường", 2,
                              Duration(3, DurationUnit.WORKING_DAYS), note="Liên thông bước 2"),
@@ -36,7 +38,8 @@ def sample_data() -> list[object]:
         L.FinancialObligationFulfilled(CODE),
         L.DossierWithdrawn(CODE, reason="Công dân đề nghị rút"),
         L.DossierSuspended(CODE, AGENCY, "Có tranh chấp đất đai"),
-        L.DossierResolved(CODE, AGENCY),
+        L.DossierResolved(CODE, AGENCY, result_link="https://dichvucong.quangnam.gov.vn/kq/0007.pdf",
+                          result_digitised=True),
         L.ResultReturned(CODE, "electronic"),
         L.ApologyIssued(CODE, AGENCY, "Cần xác minh thực địa", DUE, DUE + dt.timedelta(days=3),
                         letter_number="123/XL-SXD"),
@@ -45,7 +48,13 @@ def sample_data() -> list[object]:
         catalog.ProcedurePublished(PROC, "Cấp giấy phép xây dựng", "XD", AGENCY, False,
                                    components="Đơn đề nghị; bản vẽ", fees="150.000 đồng",
                                    legal_basis="Luật Xây dựng 2014", result="Giấy phép xây dựng",
-                                   processing_time="20 ngày làm việc"),
+                                   processing_time="20 ngày làm việc",
+                                   steps="Nộp hồ sơ; thẩm định; trả kết quả",
+                                   method="Trực tiếp; trực tuyến", applicant="Tổ chức; cá nhân",
+                                   online_level=catalog.OnlineLevel.FULL, has_fees=True,
+                                   payment_integrated=True, decision="1234/QĐ-UBND",
+                                   effective_on=dt.date(2025, 7, 1), published_on=dt.date(2025, 6, 30),
+                                   national_published_on=dt.date(2025, 7, 1)),
         derived.DossierAtRisk(CODE, 1, DUE, DUE - dt.timedelta(days=1), AGENCY, "Sở Xây dựng", PROC,
                               "Cấp giấy phép xây dựng", T0),
         derived.DossierOverdue(CODE, derived.FlagScope.STEP, 1, DUE, AGENCY, "Sở Xây dựng", PROC,
@@ -59,6 +68,11 @@ def sample_data() -> list[object]:
                               DUE + dt.timedelta(days=3)),
         derived.DeadLettered("schema_invalid", "data.channel: must be one of: ...", "dossier-lifecycle",
                              0, 42, "eyJ4IjoxfQ==", original_key="YQ==", original_headers={"ce_id": "MQ=="}),
+        L.FeePaid(CODE, True, amount_vnd=150000),
+        feedback.FeedbackReceived("PAKN-2025-0042", AGENCY, "Chậm cấp giấy phép xây dựng",
+                                  dossier_code=CODE),
+        feedback.FeedbackStepTaken("PAKN-2025-0042", AGENCY, feedback.FeedbackAction.HANDLED,
+                                   satisfied=True),
     ]
 
 

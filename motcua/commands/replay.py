@@ -21,7 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "replay", help="import history: NDJSON lifecycle events or DVCQG sync records",
         description="Read one JSON object per line, validate/map it to lifecycle events, commit "
                     "them to the outbox and relay them to Kafka. Invalid lines are reported with "
-                    "their number and skipped.")
+                    "their number and skipped; the command exits 1 (with the refused lines "
+                    "counted by field) when fewer lines than --min-accepted were accepted.")
     p.add_argument("file", help="input file ('-' for stdin)")
     p.add_argument("--format", choices=FORMATS, default="ndjson",
                    help="ndjson: structured CloudEvents; dvcqg: HoSoDongBoDVC snapshots")
@@ -29,9 +30,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="lifecycle topic (default MOTCUA_TOPIC_PREFIX + dossier-lifecycle)")
     p.add_argument("--heartbeat-minutes", type=float, default=60.0,
                    help="send a heartbeat whenever event time advanced this much (default 60)")
+    p.add_argument("--min-accepted", type=_share, default=None, metavar="SHARE",
+                   help="exit 1 unless at least this share of the lines (0..1) was accepted "
+                        "(default: exit 1 only when no line was accepted)")
     p.add_argument("--flush-timeout", type=float, default=30.0,
                    help="seconds to keep relaying after the import (default 30)")
     p.set_defaults(func=run)
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text}: a share between 0 and 1")
+    return value
 
 
 def _open(path: str) -> tuple[TextIO, int | None]:
@@ -69,7 +80,23 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         summary = importer.run(stream, progress=bar.update)
         bar.close(summary.lines)
     print(_summary(summary, relay.delivered if relay else None, outbox.status().pending))
-    return 0
+    return _verdict(summary, args.min_accepted, report)
+
+
+def _verdict(s: ImportSummary, min_accepted: float | None, report) -> int:  # noqa: ANN001
+    """1 (after the reasons by field) when too few lines were accepted, else 0."""
+    if s.lines == 0:
+        return 0
+    share = s.accepted_lines / s.lines
+    failed = s.accepted_lines == 0 if min_accepted is None else share < min_accepted
+    if not failed:
+        return 0
+    wanted = "any" if min_accepted is None else f"{min_accepted:.0%}"
+    report(f"replay failed: {s.accepted_lines} of {s.lines} lines accepted ({share:.0%}; "
+           f"needed {wanted}); refused lines by field:")
+    for field, count in s.errors_by_field():
+        report(f"  {field}: {count}")
+    return 1
 
 
 def _report_error(error: LineError, report) -> None:  # noqa: ANN001

@@ -75,7 +75,7 @@ class WebhookSender:
     def send(self, delivery_id: int, letter: Any, applicant: dict[str, Any]) -> None:
         body = json.dumps({"delivery_id": delivery_id, "letter_id": letter.letter_id,
                            "dossier_code": letter.dossier_code, "phone": applicant.get("phone"),
-                           "name": applicant["name"], "text": _text(letter, applicant)},
+                           "name": applicant.get("name"), "text": _text(letter, applicant)},
                           ensure_ascii=False).encode()
         req = urllib.request.Request(self.url, data=body, method="POST", headers={
             "Content-Type": "application/json; charset=utf-8",
@@ -87,7 +87,7 @@ class WebhookSender:
 
 def _text(letter: Any, applicant: dict[str, Any]) -> str:
     when = vn_moment(letter.new_appointment_at) if letter.new_appointment_at else "(sẽ thông báo)"
-    return (f"Kính gửi {applicant['name']}: hồ sơ {letter.dossier_code} chậm so với ngày hẹn. "
+    return (f"Kính gửi {applicant.get('name') or 'Ông/Bà'}: hồ sơ {letter.dossier_code} chậm so với ngày hẹn. "
             f"Cơ quan xin lỗi và hẹn trả kết quả vào {when}. Phiếu xin lỗi đính kèm.")
 
 

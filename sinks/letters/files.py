@@ -17,7 +17,10 @@ from stream_processors.core.registry import AgencyRegistry
 from stream_processors.core.registry_loader import load_registry
 from stream_processors.core.vntime import to_vn
 
-__all__ = ["LetterFiles", "content_of"]
+__all__ = ["LetterFiles", "NO_NAME", "content_of"]
+
+#: Printed where an imported dossier had no ChuHoSo; such a letter is not delivered (it waits).
+NO_NAME = "(chưa có tên chủ hồ sơ)"
 
 
 def content_of(letter: dict[str, Any], dossier: Any, registry: AgencyRegistry) -> LetterContent:
@@ -33,7 +36,7 @@ def content_of(letter: dict[str, Any], dossier: Any, registry: AgencyRegistry) -
         rule_version=letter["rule_version"], draft=issued is None, authority=header.authority,
         agency_name=header.agency_name, number=letter.get("letter_number") or "……/PXL",
         place=header.place, dated=dated,
-        applicant_name=applicant["name"], applicant_address=applicant.get("address"),
+        applicant_name=applicant.get("name") or NO_NAME, applicant_address=applicant.get("address"),
         applicant_phone=applicant.get("phone"), received_at=dossier.received_at,
         receiving_unit=header.receiving_unit,
         procedure_name=dossier.procedure_name, original_appointment=letter["due_at"],

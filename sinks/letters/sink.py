@@ -166,6 +166,8 @@ class LetterSink(BaseSink):
         letter.update(values)
         self._render(conn, letter, dossier)
         applicant = dossier.applicant
+        if not applicant.get("name"):
+            return  # an imported dossier without ChuHoSo: the letter waits for the applicant
         store.enqueue_deliveries(conn, insert, letter["letter_id"], delivery_channels(
             dossier.channel, applicant.get("email"), applicant.get("phone")), event.time)
 

@@ -86,6 +86,9 @@ class DossierState:
     history: tuple[dict[str, Any], ...] = ()
     seq: int = 0
     facts: dict[str, Any] | None = None
+    #: What Decision 766 counts beyond the clock (fees, payment, digitisation, VNeID, result
+    #: link), JSON values; a key is absent when no event reported it.
+    services: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_ended(self) -> bool:
@@ -111,7 +114,8 @@ class DossierState:
                 "flags": list(self.flags), "classified": self.classified, "grade": self.grade,
                 "satisfaction": self.satisfaction, "complaint": self.complaint,
                 "last_time": iso(self.last_time), "ids": list(self.ids),
-                "history": list(self.history), "seq": self.seq, "facts": self.facts}
+                "history": list(self.history), "seq": self.seq, "facts": self.facts,
+                "services": self.services}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "DossierState":
@@ -124,4 +128,5 @@ class DossierState:
             apology=Apology.from_dict(d["apology"]) if d["apology"] else None,
             flags=tuple(d["flags"]), classified=d["classified"], grade=d["grade"], satisfaction=d["satisfaction"],
             complaint=d["complaint"], last_time=from_iso(d["last_time"]), ids=tuple(d["ids"]),
-            history=tuple(d["history"]), seq=d["seq"], facts=d["facts"])
+            history=tuple(d["history"]), seq=d["seq"], facts=d["facts"],
+            services=dict(d.get("services") or {}))

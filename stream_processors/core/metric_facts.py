@@ -16,7 +16,10 @@ Fields (JSON types): ``agency`` (handling), ``responsible`` (holding it now; Non
 ``paused_at``, ``ended_at``, ``end_status``, ``class`` (Biểu 06, resolved only), ``used``,
 ``statutory`` (working minutes), ``supplements``, ``agencies`` (distinct in the chain),
 ``steps_late``, ``steps_equal``, ``apology`` (on_time | late | never | None), ``apology_at``,
-``at_risk_open``, ``overdue_open``.
+``at_risk_open``, ``overdue_open``; for Decision 766 ``supplement_open_at`` (the open supplement
+request's moment), ``satisfaction``, ``complaint`` and the dossier's ``services`` (``fees_vnd``,
+``paid_online``, ``digitised``, ``reused``, ``vneid``, ``result_electronic``; absent = not
+reported).
 """
 
 from __future__ import annotations
@@ -66,6 +69,9 @@ def facts_of(state: DossierState) -> dict[str, Any] | None:
         "at_risk_open": (not state.is_ended and state.apology is None
                          and any(f.startswith("at_risk:") for f in state.flags)),
         "overdue_open": not state.is_ended and any(f.startswith("overdue:") for f in state.flags),
+        "supplement_open_at": iso(clock.paused_at) if state.status == 5 else None,
+        "satisfaction": state.satisfaction, "complaint": state.complaint,
+        "services": state.services,
     }
 
 

@@ -11,7 +11,7 @@ Statuses are the DVCQG TrangThaiHoSo codes. Allowed moves (anything else raises
 * withdrawn, suspended: any open state after receipt (end);
 * resolved: 2, 4 (end; the open step is left); result returned: after resolution, or directly
   from 2/4 (then it is also the end);
-* feedback: any time after receipt, including after the end.
+* feedback and fee payment: any time after receipt, including after the end.
 
 After withdrawal, rejection or suspension nothing but feedback is accepted. Deadline-engine
 refusals (a second reschedule, a pause inside a pause) surface as ``DeadlineError``.
@@ -86,7 +86,14 @@ def _received(s: DossierState, e: Event, c: Context) -> DossierState:
                       d.appointment_at.isoformat(), d.pauses_on_financial_obligation)
     names = {**s.names, d.handling_agency: d.handling_agency_name}
     return replace(s, status=RECEIVED, receipt=receipt, clock=clock, names=names,
-                   holder=d.handling_agency)
+                   holder=d.handling_agency, services={**s.services, **_received_services(d)})
+
+
+def _received_services(d: lc.DossierReceived) -> dict[str, Any]:
+    reported = {"fees_vnd": None if d.fees is None else sum(f.amount_vnd for f in d.fees),
+                "digitised": d.digitised, "reused": d.reused_components,
+                "vneid": d.vneid_authenticated}
+    return {k: v for k, v in reported.items() if v is not None}
 
 
 def _rejected(s: DossierState, e: Event, c: Context) -> DossierState:
@@ -149,7 +156,19 @@ def _close(s: DossierState, at: datetime, status: int, c: Context) -> DossierSta
 
 def _resolved(s: DossierState, e: Event, c: Context) -> DossierState:
     _require(s, (RECEIVED, PROCESSING), "dossier.resolved")
-    return _close(s, e.time, RESOLVED, c)
+    d: lc.DossierResolved = e.data
+    services = s.services
+    if d.result_link is not None or d.result_digitised is not None:
+        services = {**services, "result_electronic": d.result_link is not None}
+    return replace(_close(s, e.time, RESOLVED, c), services=services)
+
+
+def _fee_paid(s: DossierState, e: Event, c: Context) -> DossierState:
+    if s.receipt is None:
+        raise InvalidTransition("dossier.fee_paid before receipt")
+    d: lc.FeePaid = e.data
+    return replace(s, services={**s.services,
+                                "paid_online": s.services.get("paid_online", False) or d.online})
 
 
 def _result_returned(s: DossierState, e: Event, c: Context) -> DossierState:
@@ -184,7 +203,7 @@ _TRANSITIONS: dict[type, Callable[[DossierState, Event, Context], DossierState]]
     lc.FinancialObligationFulfilled: _financial_fulfilled,
     lc.DossierWithdrawn: _ending(WITHDRAWN), lc.DossierSuspended: _ending(SUSPENDED),
     lc.DossierResolved: _resolved, lc.ResultReturned: _result_returned,
-    lc.ApologyIssued: _apology, lc.FeedbackGiven: _feedback,
+    lc.ApologyIssued: _apology, lc.FeedbackGiven: _feedback, lc.FeePaid: _fee_paid,
 }
 
 
@@ -208,7 +227,7 @@ def transition(state: DossierState, event: Event, ctx: Context) -> DossierState:
         raise IngestRejected("wrong_topic", f"{event.type} is not a dossier lifecycle event")
     if ctx.registry is not None:
         _check_agencies(event, ctx.registry)
-    if state.is_ended and handler is not _feedback and not (
+    if state.is_ended and handler not in (_feedback, _fee_paid) and not (
             handler is _result_returned and state.status == RESOLVED):
         raise InvalidTransition(f"{event.type} after the dossier ended (status {state.status})")
     try:

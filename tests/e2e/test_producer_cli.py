@@ -67,3 +67,22 @@ def test_dvcqg_replay_reports_bad_lines_and_flush_fails_clearly(env, tmp_path):
     flushed = motcua(env, "outbox", "flush", "--timeout", "1")
     assert flushed.returncode == 1
     assert "still in the outbox" in flushed.stderr and "127.0.0.1:" in flushed.stderr
+
+
+def test_dvcqg_replay_that_accepts_nothing_or_too_little_fails_with_reasons_by_field(env, tmp_path):
+    bad = tmp_path / "bad.ndjson"
+    filed = '"TrangThaiHoSo": 1, "NgayNopHoSo": "20240506083000"}'  # no MaTTHC
+    bad.write_text(f'{{"MaHoSo": "000.00.15.H47-240506-0009", {filed}\n'
+                   f'{{"MaHoSo": "000.00.15.H47-240506-0010", {filed}\nnot json\n')
+    done = motcua(env, "replay", str(bad), "--format", "dvcqg", "--flush-timeout", "0.5")
+    assert done.returncode == 1, done.stderr
+    assert "line 3: : is not valid JSON" in done.stderr  # every error is still printed
+    assert "replay failed: 0 of 3 lines accepted" in done.stderr
+    assert "  MaTTHC: 2" in done.stderr and "  (line): 1" in done.stderr
+    mixed = tmp_path / "mixed.ndjson"
+    mixed.write_text(FIXTURE.read_text() + bad.read_text())
+    ok = motcua(env, "replay", str(mixed), "--format", "dvcqg", "--flush-timeout", "0.5")
+    assert ok.returncode == 0, ok.stderr  # 7 of 10 accepted: no threshold set
+    strict = motcua(env, "replay", str(mixed), "--format", "dvcqg", "--flush-timeout", "0.5",
+                    "--min-accepted", "0.9")
+    assert strict.returncode == 1 and "7 of 10 lines accepted (70%; needed 90%)" in strict.stderr

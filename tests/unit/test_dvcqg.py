@@ -152,3 +152,52 @@ def test_dates_compact_and_iso():
     assert parse_date("2024-05-06T08:30:00", "f") == at(2024, 5, 6, 8, 30)
     with pytest.raises(ContractError):
         parse_date(20240506, "f")
+
+
+def _full(**change) -> dict:
+    base = {"MaHoSo": "000.00.15.H47-261005-0001", "MaTTHC": "1.009972", "KenhThucHien": 2,
+            "ChuHoSo": "Lê Văn C", "TrangThaiHoSo": 10, "NgayTiepNhan": "20261005090000",
+            "NgayHenTra": "20261030170000", "NgayKetThucXuLy": "20261020100000",
+            "NgayTra": "20261021100000", "DuocThanhToanTrucTuyen": 2,
+            "DanhSachPhiLePhi": [{"TenPhiLePhi": "Lệ phí", "MaPhiLePhi": "LP1", "Gia": "150000"}],
+            "HoSoCoThanhPhanSoHoa": 1, "TaiKhoanDuocXacThucVoiVNeID": True,
+            "TaiLieuNop": [{"DuocSoHoa": 1, "DuocLayTuKhoDMQG": 0},
+                           {"DuocSoHoa": 1, "DuocLayTuKhoDMQG": 1}],
+            "DanhSachGiayToKetQua": [{"DuongDanTepTinKetQua": "https://dvc.example/kq/1.pdf"}]}
+    return {**base, **change}
+
+
+def test_decision_766_fields_keep_their_national_names(lookup):
+    _, events = map_snapshot(_full(), None, lookup, "urn:test")
+    by_type = {e.type: e.data for e in events}
+    received = by_type["dossier.received"]
+    assert received.fees[0].amount_vnd == 150000 and received.fees[0].code == "LP1"
+    assert (received.digitised, received.reused_components, received.vneid_authenticated) == (
+        True, True, True)
+    assert by_type["dossier.fee_paid"].online is True
+    assert by_type["dossier.resolved"].result_link == "https://dvc.example/kq/1.pdf"
+    assert [e.type for e in events].index("dossier.fee_paid") > [e.type for e in events].index(
+        "dossier.received")
+
+
+def test_absent_766_fields_stay_unknown_and_no_applicant_name_is_accepted(lookup):
+    rec = {k: v for k, v in _full().items() if k not in (
+        "DuocThanhToanTrucTuyen", "DanhSachPhiLePhi", "HoSoCoThanhPhanSoHoa", "TaiLieuNop",
+        "TaiKhoanDuocXacThucVoiVNeID", "DanhSachGiayToKetQua", "ChuHoSo")}
+    _, events = map_snapshot(rec, None, lookup, "urn:test")
+    by_type = {e.type: e.data for e in events}
+    received = by_type["dossier.received"]
+    assert (received.fees, received.digitised, received.vneid_authenticated) == (None, None, None)
+    assert received.applicant.name is None and "dossier.fee_paid" not in by_type
+    assert by_type["dossier.resolved"].result_link is None
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"DuocThanhToanTrucTuyen": "x"}, "DuocThanhToanTrucTuyen"),
+    ({"HoSoCoThanhPhanSoHoa": "maybe"}, "HoSoCoThanhPhanSoHoa"),
+    ({"DanhSachPhiLePhi": [{"Gia": -5}]}, "DanhSachPhiLePhi.0.Gia"),
+])
+def test_invalid_766_fields_are_named(lookup, change, field):
+    with pytest.raises(ContractError) as err:
+        map_snapshot(_full(**change), None, lookup, "urn:test")
+    assert err.value.field == field
