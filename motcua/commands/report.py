@@ -1,5 +1,6 @@
 """``motcua report bieu06|apologies --period P [--agency CODE] [--as-of event|period-end]
-[--by agency|level|field] --format csv|xlsx|json``."""
+[--by agency|level|field] --format csv|xlsx|json`` and
+``motcua report 766 --period P [--unit CODE] --format csv|xlsx|json``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from motcua.settings import Settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("report", help="Biểu 06 and apology reports from the reporting DB")
+    p = subparsers.add_parser("report", help="Biểu 06, apology and Decision 766 reports from the "
+                                             "reporting DB")
     sub = p.add_subparsers(dest="report", required=True)
     for name, help_ in (("bieu06", "Biểu số 06/VPCP/KSTT: received / resolved / in progress"),
                         ("apologies", "per agency: late dossiers and apologies on time, late, missing")):
@@ -26,6 +28,68 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         r.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv")
         r.add_argument("-o", "--output", default="-", help="file (default - = stdout)")
         r.set_defaults(func=run)
+    e = sub.add_parser("766", help="Decision 766/QĐ-TTg: six groups, 100 points, per unit "
+                                   "(province, departments, communes)")
+    e.add_argument("--period", required=True,
+                   help="2026, 2026-Q4, 2026-12 or today (the 30 days to now; Vietnam time); a "
+                        "running period is judged now (the projected score)")
+    e.add_argument("--unit", default=None, help="only this unit (agency code, or the province code)")
+    e.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv")
+    e.add_argument("-o", "--output", default="-", help="file (default - = stdout)")
+    e.set_defaults(func=run_766)
+
+
+def run_766(args: argparse.Namespace, settings: Settings) -> int:
+    import datetime as dt
+    import json
+
+    from sinks.db.engine import make_engine
+    from sinks.reports import evaluation766 as report
+    from sinks.reports.export import export
+    from stream_processors.core.calendar import default_calendar
+    from stream_processors.core.catalog import load_catalog
+    from stream_processors.core.evaluation766 import Unit, evaluation_period, load_weights
+    from stream_processors.core.evaluation766.feedback_limits import load_limits
+
+    try:
+        period = evaluation_period(args.period, dt.datetime.now(dt.timezone.utc))
+    except ValueError as exc:
+        print(f"motcua report: {exc}", file=sys.stderr)
+        return 2
+    catalog, weights = load_catalog(), load_weights()
+    engine = make_engine(settings.effective_database_url)
+    dossier_facts, feedback, levels = report.load_facts(engine, load_limits(), default_calendar())
+    engine.dispose()
+    province = _province(catalog)
+    units = report.units_of(catalog, levels, Unit(province, f"Toàn tỉnh ({province})", "province"))
+    if args.unit is not None and args.unit not in {u.code for u in units}:
+        print(f"motcua report: unknown unit {args.unit!r}", file=sys.stderr)
+        return 2
+    cards = report.scorecards(units, weights, period, dossier_facts, report.procedures_of(catalog),
+                              feedback, args.unit)
+    if args.format == "json":
+        data = (json.dumps(report.as_json(cards, weights), ensure_ascii=False, indent=2)
+                + "\n").encode()
+    else:
+        meta = {"report": "766", "period": period.label, "start": period.start.isoformat(),
+                "end": period.end.isoformat(), "judged_at": period.at.isoformat(),
+                "unit": args.unit}
+        data = export("QĐ 766", report.COLUMNS, report.as_rows(cards, weights), args.format, meta)
+    _write(args.output, data)
+    return 0
+
+
+def _province(catalog) -> str:  # noqa: ANN001
+    """The province code of the catalog's agencies (``H47`` of ``000.00.15.H47``)."""
+    return catalog.agencies[0].code.rsplit(".", 1)[-1] if catalog.agencies else "province"
+
+
+def _write(path: str, data: bytes) -> None:
+    if path == "-":
+        sys.stdout.buffer.write(data)
+    else:
+        with open(path, "wb") as f:
+            f.write(data)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -57,9 +121,5 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             "end": period.end.isoformat(), "agency": args.agency, "as_of": args.as_of,
             "by": args.by}
     data = export(title, columns, [r.as_dict() for r in rows], args.format, meta)
-    if args.output == "-":
-        sys.stdout.buffer.write(data)
-    else:
-        with open(args.output, "wb") as f:
-            f.write(data)
+    _write(args.output, data)
     return 0

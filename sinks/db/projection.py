@@ -8,6 +8,11 @@
 * ``dossier_flags``: one row per (dossier, kind, scope, due version, step): insert-or-ignore.
 * ``classifications``: one row per dossier, the latest grading wins.
 * ``metric_snapshots``: one row per ``{scope}:{key}:{window}``, replaced only by a newer ``as_of``.
+* Decision 766 data on ``dossiers`` (fees, payment, digitisation, VNeID, result link, returned_at,
+  the open supplement request, satisfaction), each set from the event that reports it: payment
+  and complaints only ever turn on, ``returned_at`` is set once. ``supplement_requests``: one
+  row per request event (counted, so redelivery does not inflate it). ``feedback`` /
+  ``feedback_steps``: one row per PAKN and per (PAKN, step), the first moment wins.
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, or_, update
 
-from schemas import derived, lifecycle as L
+from schemas import derived, feedback as F, lifecycle as L
 from schemas.cloudevents import Event
-from sinks.db.tables import classifications, dossier_flags, dossiers, metric_snapshots
+from sinks.db.tables import (classifications, dossier_flags, dossiers, feedback, feedback_steps,
+                             metric_snapshots, supplement_requests)
 
 __all__ = ["apply_event", "ENDING_STATUSES"]
 
@@ -63,6 +69,12 @@ def _received(conn: Connection, insert: Any, event: Event) -> None:
     stmt = stmt.on_conflict_do_update(index_elements=[dossiers.c.dossier_code], set_=details)
     conn.execute(stmt)
     c = dossiers.c
+    services = {k: v for k, v in dict(
+        fees_vnd=None if d.fees is None else sum(f.amount_vnd for f in d.fees),
+        digitised=d.digitised, reused=d.reused_components, vneid=d.vneid_authenticated).items()
+        if v is not None}
+    if services:
+        conn.execute(update(dossiers).where(c.dossier_code == d.dossier_code).values(**services))
     conn.execute(update(dossiers).where(c.dossier_code == d.dossier_code, c.due_at.is_(None))
                  .values(due_at=d.appointment_at))
     conn.execute(update(dossiers).where(c.dossier_code == d.dossier_code, c.status_at < event.time)
@@ -136,8 +148,94 @@ def _snapshot(conn: Connection, insert: Any, event: Event) -> None:
         where=stmt.excluded.as_of > metric_snapshots.c.as_of))
 
 
+def _with_status(extra: Any) -> Any:
+    """A status event's handler: the usual status move, then ``extra``."""
+    def handle(conn: Connection, insert: Any, event: Event) -> None:
+        _status(conn, insert, event, int(event.event_type.status))
+        extra(conn, insert, event)
+    return handle
+
+
+def _set(conn: Connection, code: str, *where: Any, **values: Any) -> None:
+    conn.execute(update(dossiers).where(dossiers.c.dossier_code == code, *where).values(**values))
+
+
+def _rejected(conn: Connection, insert: Any, event: Event) -> None:
+    _set(conn, event.data.dossier_code, dossiers.c.handling_agency.is_(None),
+         handling_agency=event.data.agency)
+
+
+def _supplement_requested(conn: Connection, insert: Any, event: Event) -> None:
+    code = event.data.dossier_code
+    conn.execute(insert(supplement_requests).values(
+        event_id=event.id, dossier_code=code, requested_at=event.time).on_conflict_do_nothing())
+    c = dossiers.c
+    _set(conn, code, or_(c.supplement_open_since.is_(None), c.supplement_open_since < event.time),
+         c.status == 5, supplement_open_since=event.time)
+
+
+def _supplement_received(conn: Connection, insert: Any, event: Event) -> None:
+    c = dossiers.c
+    _set(conn, event.data.dossier_code, c.supplement_open_since <= event.time,
+         supplement_open_since=None)
+
+
+def _resolved(conn: Connection, insert: Any, event: Event) -> None:
+    d: L.DossierResolved = event.data
+    if d.result_link is not None or d.result_digitised is not None:
+        _set(conn, d.dossier_code, result_electronic=d.result_link is not None)
+
+
+def _returned(conn: Connection, insert: Any, event: Event) -> None:
+    _set(conn, event.data.dossier_code, dossiers.c.returned_at.is_(None), returned_at=event.time)
+
+
+def _fee_paid(conn: Connection, insert: Any, event: Event) -> None:
+    d: L.FeePaid = event.data
+    conn.execute(insert(dossiers).values(dossier_code=d.dossier_code, status=2,
+                                         status_at=event.time, due_version=1)
+                 .on_conflict_do_nothing())
+    c = dossiers.c
+    _set(conn, d.dossier_code, or_(c.paid_online.is_(None), c.paid_online.is_(False)),
+         paid_online=d.online)
+
+
+def _feedback_given(conn: Connection, insert: Any, event: Event) -> None:
+    d: L.FeedbackGiven = event.data
+    values: dict[str, Any] = {"satisfaction": d.satisfaction}
+    if d.complaint:
+        values["complaint"] = True
+    _set(conn, d.dossier_code, **values)
+
+
+def _pakn_received(conn: Connection, insert: Any, event: Event) -> None:
+    d: F.FeedbackReceived = event.data
+    stmt = insert(feedback).values(feedback_id=d.feedback_id, agency=d.agency,
+                                   received_at=event.time, subject=d.subject,
+                                   dossier_code=d.dossier_code)
+    conn.execute(stmt.on_conflict_do_nothing())
+
+
+def _pakn_step(conn: Connection, insert: Any, event: Event) -> None:
+    d: F.FeedbackStepTaken = event.data
+    conn.execute(insert(feedback_steps).values(feedback_id=d.feedback_id, action=d.action.value,
+                                               at=event.time).on_conflict_do_nothing())
+    if d.satisfied is not None:
+        conn.execute(update(feedback).where(feedback.c.feedback_id == d.feedback_id)
+                     .values(satisfied=d.satisfied))
+
+
 _HANDLERS = {
     L.DossierReceived: _received,
+    L.DossierRejected: _with_status(_rejected),
+    L.SupplementRequested: _with_status(_supplement_requested),
+    L.SupplementReceived: _with_status(_supplement_received),
+    L.DossierResolved: _with_status(_resolved),
+    L.ResultReturned: _with_status(_returned),
+    L.FeePaid: _fee_paid,
+    L.FeedbackGiven: _feedback_given,
+    F.FeedbackReceived: _pakn_received,
+    F.FeedbackStepTaken: _pakn_step,
     L.ApologyIssued: _apology,
     derived.DossierAtRisk: _flag,
     derived.DossierOverdue: _flag,

@@ -21,7 +21,7 @@ from sinks.db.projection import apply_event
 __all__ = ["ReportingSink", "REPORTING_TOPICS"]
 
 REPORTING_TOPICS = (topics.LIFECYCLE.name, topics.FLAGS.name, topics.CLASSIFICATIONS.name,
-                    topics.METRICS.name)
+                    topics.METRICS.name, topics.FEEDBACK.name)
 
 
 class ReportingSink(BaseSink):

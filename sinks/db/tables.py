@@ -4,7 +4,8 @@ Moments are stored as timezone-aware ``DateTime(timezone=True)``; SQLite keeps t
 and :func:`aware` puts the offset back (values are written in UTC). Two groups of tables:
 
 * **reporting** (``motcua sink db``): ``dossiers``, ``dossier_flags``, ``classifications``,
-  ``metric_snapshots`` — projections with idempotent upserts.
+  ``metric_snapshots``, ``supplement_requests``, ``feedback``, ``feedback_steps`` — projections
+  with idempotent upserts.
 * **letters** (``motcua sink letters``): ``letter_dossiers`` (the applicant and filing details the
   letter needs), ``letter_pending`` (flags that arrived before their dossier), ``letters`` (one
   per dossier and due version), ``deliveries`` (one per letter and channel), ``print_queue``.
@@ -14,10 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (JSON, Column, DateTime, Integer, MetaData, String, Table, Text,
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, Integer, MetaData, String,
+                        Table, Text,
                         TypeDecorator, UniqueConstraint)
 
 __all__ = ["metadata", "dossiers", "dossier_flags", "classifications", "metric_snapshots",
+           "supplement_requests", "feedback", "feedback_steps",
            "letter_dossiers", "letter_pending", "letters", "deliveries", "print_queue", "aware"]
 
 metadata = MetaData()
@@ -76,6 +79,41 @@ dossiers = Table(
     Column("end_status", Integer),
     Column("classification", String(16)),
     Column("apology_issued_at", TS),
+    # Decision 766 (migration 0002); NULL = not reported
+    Column("returned_at", TS),
+    Column("supplement_open_since", TS),
+    Column("fees_vnd", BigInteger),
+    Column("paid_online", Boolean),
+    Column("digitised", Boolean),
+    Column("reused", Boolean),
+    Column("vneid", Boolean),
+    Column("result_electronic", Boolean),
+    Column("satisfaction", String(16)),
+    Column("complaint", Boolean),
+)
+
+supplement_requests = Table(
+    "supplement_requests", metadata,
+    Column("event_id", String(200), primary_key=True),
+    Column("dossier_code", String(64), nullable=False, index=True),
+    Column("requested_at", TS, nullable=False),
+)
+
+feedback = Table(
+    "feedback", metadata,
+    Column("feedback_id", String(100), primary_key=True),
+    Column("agency", String(32), nullable=False),
+    Column("received_at", TS, nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("dossier_code", String(64)),
+    Column("satisfied", Boolean),
+)
+
+feedback_steps = Table(
+    "feedback_steps", metadata,
+    Column("feedback_id", String(100), primary_key=True),
+    Column("action", String(16), primary_key=True),
+    Column("at", TS, nullable=False),  # the first time this step was taken
 )
 
 dossier_flags = Table(
