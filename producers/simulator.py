@@ -25,12 +25,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from producers.replay import heartbeat
-from producers.workload import (BEHAVIOUR, CENTER, apology_choice, arrival_times, channel_for,
-                                draw_applicant)
-from schemas import lifecycle as lc
-from schemas.cloudevents import Event
+from producers.workload import (BEHAVIOUR, CENTER, DEFAULT_SERVICES, SERVICES, apology_choice,
+                                arrival_times, channel_for, draw_applicant)
+from schemas import catalog as cat, feedback as fb, lifecycle as lc
+from schemas.cloudevents import Event, natural_key
 from schemas.codes import dossier_code
-from schemas.fields import Channel, Duration, DurationUnit, Level
+from schemas.fields import Channel, Duration, DurationUnit, Fee, Level
 from stream_processors.core.calendar import WorkingCalendar
 from stream_processors.core.catalog import Catalog, Procedure
 from stream_processors.core.clock import DossierClock, PauseReason, start
@@ -38,7 +38,7 @@ from stream_processors.core.office_hours import add_working_minutes, next_openin
 from stream_processors.core.registry import AgencyRegistry
 from stream_processors.core.vntime import VN_TZ
 
-__all__ = ["SIM_NAMESPACE", "SimConfig", "Simulator"]
+__all__ = ["SIM_NAMESPACE", "SimConfig", "Simulator", "procedure_record"]
 
 SIM_NAMESPACE = uuid.UUID("3c1a7e0e-6b55-4a8e-bd0b-8f6f0f4f9a11")
 DAY = 480  # working minutes per working day (default office hours)
@@ -76,6 +76,9 @@ class _Dossier:
         self.submitted = submitted
         self.out: list[tuple[dt.datetime, Any]] = []
         self.clock: DossierClock | None = None
+        # the Decision 766 draws use their own stream, so the lifecycle above stays as it was
+        self.srng = random.Random(f"{sim.config.seed}:{code}:766")
+        self.s = SERVICES.get(p.agency.code, DEFAULT_SERVICES)
 
     def at(self, moment: dt.datetime, data: Any) -> dt.datetime:
         self.out.append((moment.replace(second=0, microsecond=0), data))
@@ -121,8 +124,19 @@ class _Dossier:
             duration=_duration(p), appointment_at=self.clock.due_at, four_step=p.four_step,
             applicant=draw_applicant(random.Random(f"{self.sim.config.seed}:{self.code}:a")),
             cutoff=p.cutoff.strftime("%H:%M") if p.cutoff else None,
-            pauses_on_financial_obligation=bool(p.pauses_on_financial_obligation)))
+            pauses_on_financial_obligation=bool(p.pauses_on_financial_obligation),
+            **self.services()))
+        if p.has_fees:
+            online = self.channel is Channel.ONLINE and self.srng.random() < self.s.paid_online
+            self.at(at, lc.FeePaid(self.code, online, self.fee))  # paid at receipt
 
+    def services(self) -> dict[str, Any]:
+        r, s = self.srng, self.s
+        self.fee = r.randrange(1, 20) * 50_000 if self.p.has_fees else 0
+        fees = (Fee(self.p.disclosure.fees[0][:300], self.fee),) if self.p.has_fees else ()
+        return {"fees": fees, "digitised": r.random() < s.digitised,
+                "reused_components": r.random() < s.reused,
+                "vneid_authenticated": self.channel is Channel.ONLINE and r.random() < s.vneid}
     def transfer(self, received: dt.datetime) -> dt.datetime:
         """Hand the dossier to the department (or the liên thông chain); four-step stays."""
         if self.p.four_step:
@@ -183,7 +197,10 @@ class _Dossier:
         else:
             room = working_minutes_between(last, max(due, last), self.cal)
             end = self.work(last, room * rng.uniform(0.2, 0.97)) if room > 1 else last
-        self.at(end, lc.DossierResolved(self.code, self.handler[0]))
+        electronic = self.srng.random() < self.s.electronic_result
+        link = f"https://dichvucong.quangnam.gov.vn/ketqua/{self.code}.pdf" if electronic else None
+        self.at(end, lc.DossierResolved(self.code, self.handler[0], result_link=link,
+                                        result_digitised=electronic))
         returned = self.work(end, rng.uniform(10, 2 * DAY))
         self.at(returned, lc.ResultReturned(self.code, _RETURN[self.channel]))
         if rng.random() < 0.3:
@@ -210,6 +227,21 @@ class _Dossier:
         mood = self.rng.choices(("rat_hai_long", "hai_long", "khong_hai_long"), weights)[0]
         complaint = mood == "khong_hai_long" and self.rng.random() < 0.3
         self.at(at, lc.FeedbackGiven(self.code, mood, complaint))
+        if complaint:
+            self.pakn(at + dt.timedelta(hours=1), late)
+
+    def pakn(self, at: dt.datetime, late: bool) -> None:
+        """The complaint as a PAKN: handled within its 15 working days, or (slow departments,
+        late dossiers) after them; its answer published 2 working days later."""
+        r, agency = self.srng, self.handler[0]
+        fid = f"PAKN-{self.code}"
+        self.at(at, fb.FeedbackReceived(fid, agency, f"Phản ánh về hồ sơ {self.code}"[:300],
+                                        self.code))
+        days = r.uniform(3, 12) if not late or r.random() < 0.6 else r.uniform(16, 25)
+        handled = self.work(at, days * DAY)
+        self.at(handled, fb.FeedbackStepTaken(fid, agency, fb.FeedbackAction.HANDLED))
+        self.at(self.work(handled, r.uniform(0.2, 2.5) * DAY), fb.FeedbackStepTaken(
+            fid, agency, fb.FeedbackAction.PUBLISHED, satisfied=r.random() < (0.5 if late else 0.85)))
 
 
 class Simulator:
@@ -274,6 +306,14 @@ class Simulator:
         current = self.registry.continuing(code, day, p.code, p.field)
         return current, self.registry.version(current, day).name
 
+    def catalog_events(self, at: dt.datetime) -> list[Event]:
+        """The catalog as ``procedure.published`` records at ``at`` (the 766 catalog facts)."""
+        return [Event(id=str(uuid.uuid5(SIM_NAMESPACE, f"{self.config.seed}:catalog:{p.code}")),
+                      source=self.config.source, time=at, subject=p.code,
+                      data=procedure_record(p, self.agency_on(p.agency.code, p.agency.name,
+                                                              at.date(), p)[0]))
+                for p in self.catalog]
+
     def _dossier(self, rng: random.Random, submitted: dt.datetime, online: bool) -> list[Event]:
         agencies = list(self._by_agency)
         agency = rng.choices(agencies, weights=[BEHAVIOUR[a].weight for a in agencies])[0]
@@ -285,5 +325,24 @@ class Simulator:
         code = dossier_code(agency, day, seq)
         plan = _Dossier(self, code, procedure, submitted, online).plan()
         return [Event(id=str(uuid.uuid5(SIM_NAMESPACE, f"{self.config.seed}:{code}:{n}")),
-                      source=self.config.source, time=moment, subject=code, data=data)
-                for n, (moment, data) in enumerate(plan)]
+                      source=self.config.source, time=moment, subject=natural_key(data),
+                      data=data) for n, (moment, data) in enumerate(plan)]
+
+
+def procedure_record(p: Procedure, agency: str | None = None) -> cat.ProcedurePublished:
+    """A catalog procedure as its ``procedure.published`` record (``agency``: the code doing
+    its work now, when the map changed since the catalog was published)."""
+    d, sv = p.disclosure, p.service
+
+    def joined(items: tuple[str, ...]) -> str | None:
+        return "; ".join(items)[:4000] or None
+
+    return cat.ProcedurePublished(
+        p.code, p.name[:300], p.field[:64], agency or p.agency.code, p.four_step,
+        components=joined(d.components), fees=joined(d.fees), legal_basis=joined(d.legal_basis),
+        result=d.result or None, processing_time=f"{p.duration.amount} {p.duration.unit.value}",
+        steps=d.steps or None, method=d.method or None, applicant=d.applicant or None,
+        online_level=cat.OnlineLevel(sv.online_level), has_fees=p.has_fees,
+        payment_integrated=sv.payment_integrated, decision=sv.decision or None,
+        effective_on=sv.effective_on, published_on=sv.published_on,
+        national_published_on=sv.national_published_on)

@@ -13,8 +13,8 @@ import random
 
 from schemas.fields import Applicant, Channel
 
-__all__ = ["BEHAVIOUR", "CENTER", "Behaviour", "arrival_times", "channel_for", "draw_applicant",
-           "apology_choice"]
+__all__ = ["BEHAVIOUR", "CENTER", "SERVICES", "Behaviour", "Services", "arrival_times",
+           "channel_for", "draw_applicant", "apology_choice"]
 
 CENTER = "000.00.02.H47"  # the seed's one-stop centre (Quảng Nam); the registry names its successor
 
@@ -47,6 +47,33 @@ BEHAVIOUR: dict[str, Behaviour] = {
     "000.00.18.H47": Behaviour(0.5, late=0.02, apology=(0.90, 0.10, 0.00)),           # TT&TT
     "000.00.19.H47": Behaviour(0.6, late=0.12, apology=(0.55, 0.25, 0.20)),                   # Chu Lai
 }
+
+@dataclasses.dataclass(frozen=True)
+class Services:
+    """How far one department has gone digital (Decision 766 groups 4 and 6), per dossier."""
+
+    paid_online: float        # of dossiers with fees, paid online (DuocThanhToanTrucTuyen)
+    digitised: float          # components digitised at receipt (HoSoCoThanhPhanSoHoa)
+    reused: float             # a component taken from the national store (DuocLayTuKhoDMQG)
+    vneid: float              # of online dossiers, from a VNeID-authenticated account
+    electronic_result: float  # result issued electronically (DuongDanTepTinKetQua)
+
+
+#: The finance, planning and ICT departments lead; construction and land records lag (the
+#: province's 2025 self-assessment pattern, simulated).
+SERVICES: dict[str, Services] = {
+    "000.00.15.H47": Services(0.35, 0.55, 0.20, 0.55, 0.40),  # Xây dựng
+    "000.00.16.H47": Services(0.30, 0.45, 0.15, 0.50, 0.30),  # TN&MT
+    "000.00.10.H47": Services(0.75, 0.90, 0.60, 0.85, 0.95),  # KH&ĐT (business registration)
+    "000.00.17.H47": Services(0.50, 0.75, 0.40, 0.70, 0.70),  # VHTTDL
+    "000.00.13.H47": Services(0.55, 0.80, 0.45, 0.70, 0.75),  # Y tế
+    "000.00.12.H47": Services(0.60, 0.85, 0.50, 0.75, 0.80),  # Nội vụ
+    "000.00.11.H47": Services(0.85, 0.95, 0.70, 0.90, 0.95),  # Tài chính
+    "000.00.14.H47": Services(0.65, 0.85, 0.55, 0.80, 0.85),  # GD&ĐT
+    "000.00.18.H47": Services(0.80, 0.95, 0.65, 0.90, 0.95),  # TT&TT
+    "000.00.19.H47": Services(0.45, 0.65, 0.30, 0.60, 0.50),  # Chu Lai
+}
+DEFAULT_SERVICES = Services(0.5, 0.7, 0.4, 0.7, 0.7)
 
 #: Relative intake per weekday (Monday first) and per opening hour (07..16).
 WEEKDAY_WEIGHT = (1.25, 1.05, 1.0, 0.95, 0.85, 0.0, 0.0)

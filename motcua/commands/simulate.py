@@ -59,7 +59,8 @@ def _start(text: str | None) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=VN_TZ)
 
 
-def _events(args: argparse.Namespace, settings: Settings) -> tuple[Iterator[Event], dt.datetime]:
+def _events(args: argparse.Namespace, settings: Settings
+            ) -> tuple[Iterator[Event], dt.datetime, list[Event]]:
     from producers.simulator import SimConfig, Simulator
     from stream_processors.core.calendar import default_calendar
     from stream_processors.core.catalog_loader import load_catalog
@@ -72,7 +73,7 @@ def _events(args: argparse.Namespace, settings: Settings) -> tuple[Iterator[Even
     if args.duration is not None:
         until = start + dt.timedelta(seconds=args.duration * (args.speed or 1))
     sim = Simulator(config, load_catalog(), default_calendar(), settings.agency_registry())
-    return sim.events(dossiers=args.dossiers, until=until), start
+    return sim.events(dossiers=args.dossiers, until=until), start, sim.catalog_events(start)
 
 
 def _paced(events: Iterable[Event], start: dt.datetime, speed: float, stop: threading.Event,
@@ -93,7 +94,7 @@ def _paced(events: Iterable[Event], start: dt.datetime, speed: float, stop: thre
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     stop = stop_event()
-    events, start = _events(args, settings)
+    events, start, catalog = _events(args, settings)
     if args.output:
         return _to_file(args, events, start, stop)
     registry = new_registry()
@@ -106,6 +107,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                           final_flush=args.flush_timeout) as relay:
         print(f"ready: simulate seed={args.seed} start={start.isoformat()} speed={args.speed:g}",
               flush=True)
+        publisher.publish(catalog)  # the procedure-catalog topic: the 766 catalog indicators
         dossiers, total = _publish(publisher, _paced(events, start, args.speed, stop))
     pending = outbox.status().pending
     sent = "handed to the running relay" if relay is None else f"{relay.delivered} delivered"

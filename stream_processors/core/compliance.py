@@ -7,6 +7,8 @@ into **daily buckets** by the Vietnam date of what happened (receipt, end, apolo
 ``month_to_date``, ``quarter_to_date`` ending at ``as_of`` — with the *current* counts (in
 progress trong/quá hạn, open flags, catalog shares) judged at ``as_of``. Every value name is
 listed in docs/stream-processors.md; a ratio whose denominator is 0 is left out, never NaN.
+The ``province`` and ``agency`` scopes also carry their Decision 766 scorecard (``e766_*``, see
+``evaluation766.live``) in the ``rolling_30d``, ``month_to_date`` and ``quarter_to_date`` windows.
 
 In an ``agency:X`` scope, volume and grading count dossiers *handled* by X; open at-risk/overdue
 and in-progress counts dossiers X *holds now* (the agency that must act).
@@ -21,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable
 
 from stream_processors.core.classification import classify_in_progress, Outcome
+from stream_processors.core.evaluation766.live import live_values
 from stream_processors.core.vntime import VN_TZ, parse_moment
 
 __all__ = ["DailyBuckets", "WINDOWS", "window_bounds", "Targets", "compute_views"]
@@ -30,10 +33,8 @@ WINDOWS = ("day", "rolling_30d", "month_to_date", "quarter_to_date")
 
 @dataclass(frozen=True)
 class Targets:
-    """Thresholds: 766 tiến độ full marks at ``tien_do_threshold`` (UNVERIFIED, 100%);
-    the seed letter's four-step targets (≥ 50% of procedures, ≥ 50% of dossiers)."""
-    tien_do_threshold: float = 1.0
-    tien_do_points: float = 20.0
+    """The seed letter's four-step targets (≥ 50% of procedures, ≥ 50% of dossiers); the
+    Decision 766 thresholds are data (``data/evaluation766.csv``)."""
     four_step_procedures: float = 0.5
     four_step_dossiers: float = 0.5
 
@@ -221,11 +222,6 @@ def _derived(v: dict[str, float], t: Targets) -> None:
            v.get("procedures", 0.0))
     v["apology_needed"] = v["apology_on_time"] + v["apology_late"] + v["apology_never"]
     _share(v, "apology_compliance_rate", v["apology_on_time"], v["apology_needed"])
-    graded = v["resolved"] + v["in_progress"]
-    if graded:
-        rate = (on_time + v["in_progress_trong_han"]) / graded
-        v["tien_do_rate"] = rate
-        v["tien_do_score"] = t.tien_do_points * min(1.0, rate / t.tien_do_threshold)
     for name, target in (("four_step_dossier_share", t.four_step_dossiers),
                          ("four_step_procedure_share", t.four_step_procedures)):
         if name in v:
@@ -239,8 +235,12 @@ def _derived(v: dict[str, float], t: Targets) -> None:
 def compute_views(scope_key: str, facts: Iterable[dict[str, Any]], as_of: datetime,
                   targets: Targets = Targets()) -> dict[str, dict[str, float]]:
     """Every window's values for one scope key, as of ``as_of``."""
+    facts = list(facts)
     agg = DailyBuckets(scope_key)
     acc = agg.initialize()
     for f in facts:
         acc = agg.agg(acc, f)
-    return {w: agg.result(acc, w, as_of, targets) for w in WINDOWS}
+    views = {w: agg.result(acc, w, as_of, targets) for w in WINDOWS}
+    for window, values in live_values(scope_key, facts, as_of).items():
+        views[window].update(values)
+    return views

@@ -11,7 +11,8 @@ it, so redelivery is harmless. Each batch writes one segment per touched partiti
 Snapshots are published on a timer for the scope keys that changed since the last round. In
 event-time mode ``as_of`` is the latest event time among the key's facts (deterministic under
 replay); in wall mode it is now. Catalog records (``procedure.published``) become facts too, for
-the four-step procedure share and the public-disclosure completeness per department.
+the four-step procedure share, the public-disclosure completeness per department (the 7 parts of
+Decree 63/2010 art. 8(2)) and the Decision 766 catalog indicators.
 """
 
 from __future__ import annotations
@@ -38,13 +39,19 @@ from stream_processors.topics import WorkerTopics
 __all__ = ["MetricAggregator", "procedure_facts"]
 
 Send = Callable[..., Awaitable[Any]]
-_DISCLOSURE = ("components", "fees", "legal_basis", "result", "processing_time")
+#: Decree 63/2010 art. 8(2) part -> the catalog record's field
+_DISCLOSURE = {"name": "name", "steps": "steps", "method": "method", "components": "components",
+               "time_limit": "processing_time", "applicant": "applicant", "agency": "agency"}
 
 
 def procedure_facts(p: ProcedurePublished) -> dict[str, Any]:
-    complete = all((getattr(p, name) or "").strip() for name in _DISCLOSURE)
+    missing = [part for part, name in _DISCLOSURE.items() if not (getattr(p, name) or "").strip()]
     return {"kind": "procedure", "procedure": p.procedure_code, "agency": p.agency,
-            "four_step": p.four_step, "complete": complete, "ended": p.ended}
+            "four_step": p.four_step, "complete": not missing, "missing": missing,
+            "ended": p.ended, "online_level": p.online_level and p.online_level.value,
+            "has_fees": p.has_fees, "payment_integrated": p.payment_integrated,
+            **{k: getattr(p, k) and getattr(p, k).isoformat()
+               for k in ("effective_on", "published_on", "national_published_on")}}
 
 
 class MetricAggregator:

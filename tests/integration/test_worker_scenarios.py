@@ -121,4 +121,6 @@ def test_scripted_scenarios(deployment):
     assert (q["received"], q["resolved"], q["resolved_truoc_han"], q["resolved_qua_han"]) == (8, 6, 5, 1)
     assert (q["in_progress"], q["ended_unresolved"], q["apology_on_time"], q["apology_late"]) == (1, 1, 1, 1)
     assert q["four_step_dossier_share"] == pytest.approx(1 / 6)
-    assert q["tien_do_rate"] == pytest.approx(6 / 7)
+    # Decision 766 2.1: the withdrawn D6 counts (on time, by its end); D8's one open supplement
+    # request ended its clock at the request, before its due: 7 of 8, only D5 late
+    assert (q["e766_2_1_numerator"], q["e766_2_1_denominator"]) == (7, 8)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from stream_processors.core.calendar import default_calendar
-from stream_processors.core.compliance import Targets, compute_views, window_bounds
+from stream_processors.core.compliance import compute_views, window_bounds
 from stream_processors.core.deadlines import fire_due
 from stream_processors.core.lifecycle import apply, new_state
 from stream_processors.core.transitions import Context
@@ -48,17 +48,23 @@ def test_counts_rates_and_766_score():
     assert (v["received"], v["resolved"], v["resolved_truoc_han"], v["resolved_qua_han"]) == (4, 2, 1, 1)
     assert (v["in_progress_trong_han"], v["in_progress_qua_han"]) == (1, 1)
     assert v["on_time_rate"] == 0.5 and v["online_share"] == 0.75
-    assert v["tien_do_rate"] == 0.5 and v["tien_do_score"] == 10.0
+    # Decision 766 2.1: 1 early + 1 open within the deadline of 4 in scope
+    assert v["e766_2_1_ratio"] == 0.5 and v["e766_2_1_points"] == 10.0
+    assert v["e766_2_1_costly"] == 2
     assert (v["open_at_risk"], v["open_overdue"], v["apology_never"]) == (1, 1, 1)
     assert v["four_step_dossier_share"] == 0.5 and v["four_step_dossier_target_met"] == 1.0
     assert v["four_step_procedure_share"] == 0.5 and v["disclosure_complete_share"] == 0.5
     assert views["day"]["received"] == 0 and views["day"]["resolved"] == 1
 
 
-def test_threshold_linear_score():
+def test_766_scorecard_rides_on_the_unit_scopes_and_running_windows():
     f = facts(1, rec("2025-08-04"), res("2025-08-05"))
-    v = compute_views("province:all", [f], at("2025-08-05", "10:00"), Targets(tien_do_threshold=0.8))
-    assert v["day"]["tien_do_score"] == 20.0
+    v = compute_views("province:all", [f], at("2025-08-05", "10:00"))
+    assert v["quarter_to_date"]["e766_2_1_points"] == 20.0
+    assert v["rolling_30d"]["e766_group_2"] == 20.0 and "e766_points" not in v["day"]
+    assert "e766_1_4_points" not in v["month_to_date"]  # not computable here: no value
+    assert "e766_points" not in compute_views("channel:online", [f], at("2025-08-05"))[
+        "quarter_to_date"]
 
 
 def test_window_bounds():

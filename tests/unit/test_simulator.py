@@ -77,9 +77,13 @@ def test_desk_filings_in_office_hours_online_any_time(big):
 
 def test_every_dossier_has_a_coherent_lifecycle(big):
     by_code = collections.defaultdict(list)
+    pakn = collections.defaultdict(list)
     for e in big:
-        if e.type != "clock.heartbeat":
+        if e.type.startswith("feedback."):
+            pakn[e.subject].append(getattr(e.data, "action", None))
+        elif e.type != "clock.heartbeat":
             by_code[e.subject].append(e.type)
+    assert pakn and all(steps == [None, "handled", "published"] for steps in pakn.values())
     ends = {"dossier.rejected", "dossier.withdrawn", "dossier.result_returned",
             "dossier.feedback_given"}
     for code, types in by_code.items():
@@ -88,7 +92,8 @@ def test_every_dossier_has_a_coherent_lifecycle(big):
             "dossier.supplement_received")
     kinds = collections.Counter(t for types in by_code.values() for t in types)
     for kind in ("dossier.rejected", "dossier.withdrawn", "dossier.apology_issued",
-                 "dossier.financial_obligation_requested", "dossier.feedback_given"):
+                 "dossier.financial_obligation_requested", "dossier.feedback_given",
+                 "dossier.fee_paid"):
         assert kinds[kind] > 0, kind
     seconds = [types.count("dossier.supplement_requested") for types in by_code.values()]
     assert seconds.count(2) > 0
@@ -171,3 +176,18 @@ def test_with_the_registry_each_dossier_is_filed_on_the_map_of_its_day(catalog):
             assert registry.version(d.handling_agency, day).name == d.handling_agency_name
     in_2026 = {d.handling_agency for d in received(dt.datetime(2026, 12, 1, tzinfo=VN_TZ))}
     assert "000.00.10.H47" not in in_2026 and "000.00.11.H15" in in_2026
+
+
+def test_766_values_differ_by_department(big, catalog):
+    """Finance pays and digitises far more online than Construction (workload.SERVICES)."""
+    def share(agency: str, pick) -> float:  # noqa: ANN001
+        items = [pick(e.data) for e in big if e.subject.startswith(agency)
+                 and e.type == "dossier.received"]
+        return sum(items) / len(items)
+    assert share("000.00.11.H47", lambda d: d.digitised) > share("000.00.15.H47",
+                                                               lambda d: d.digitised) + 0.2
+    paid = [e.data.online for e in big if e.type == "dossier.fee_paid"]
+    assert 0 < sum(paid) < len(paid)
+    records = {p.code: p for p in catalog}
+    from producers.simulator import procedure_record
+    assert procedure_record(records["1.009972"]).online_level is not None
