@@ -67,7 +67,15 @@ SNAPSHOT_GAUGES: tuple[SnapshotGauge, ...] = (
                   "Dossiers received in the snapshot window"),
     SnapshotGauge("motcua_compliance_late_dossiers", "resolved_qua_han",
                   "Dossiers resolved late (quá hạn) in the snapshot window"),
+    SnapshotGauge("motcua_evaluation766_points", "e766_points",
+                  "Decision 766 score of the unit for the window's period, as of now (of 100)"),
+    SnapshotGauge("motcua_evaluation766_computable_points", "e766_computable_max",
+                  "Decision 766 points computable from the one-stop data (the rest: national portal)"),
 )
+
+#: Decision 766 per-group gauge: ``e766_group_{n}`` -> ``{group="n"}`` (six groups).
+GROUP_GAUGE = "motcua_evaluation766_group_points"
+GROUPS_766 = ("1", "2", "3", "4", "5", "6")
 
 #: Targets drawn on dashboards and used by alert rules (seed letter: 50% four-step shares).
 TARGETS: dict[str, float] = {
@@ -142,7 +150,7 @@ def _all_exported() -> frozenset[str]:
         names |= sample_names(name, "gauge")
     for name, kind in {**PIPELINE_METRICS, **BOARD_METRICS, **COMPONENT_METRICS}.items():
         names |= sample_names(name, kind)
-    return frozenset(names)
+    return frozenset(names | sample_names(GROUP_GAUGE, "gauge"))
 
 
 #: Every sample name (as PromQL sees it) the code base exports.
@@ -211,6 +219,8 @@ class ComplianceGauges:
                        for name, (help_, labels) in STATE_GAUGES.items()}
         for indicator, target in TARGETS.items():
             self._state["motcua_compliance_target_ratio"].labels(indicator).set(target)
+        self._groups = Gauge(GROUP_GAUGE, "Decision 766 points of one group (1..6) of the unit",
+                             (*_SNAPSHOT_LABELS, "group"), registry=registry)
 
     def apply_snapshot(self, scope: str, key: str, window: str, values: Mapping[str, float]) -> None:
         """Set every mapped gauge present in ``values`` (the latest snapshot wins)."""
@@ -220,6 +230,10 @@ class ComplianceGauges:
             v = g.pick(values)
             if v is not None:
                 self._snap[g.metric].labels(scope, key, window).set(v)
+        for group in GROUPS_766:
+            v = values.get(f"e766_group_{group}")
+            if v is not None:
+                self._groups.labels(scope, key, window, group).set(v)
 
     def set_per_label(self, metric: str, counts: Mapping[str, float]) -> None:
         """Replace all series of a one-label state gauge with ``counts`` (absent labels drop)."""

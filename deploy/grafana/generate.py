@@ -155,12 +155,57 @@ def pipeline_health():
     ])
 
 
+#: Decision 766 groups: (number, Vietnamese name, English name, maximum points)
+GROUPS_766 = ((1, "Công khai, minh bạch", "Transparency", 18),
+              (2, "Tiến độ giải quyết", "Processing progress", 20),
+              (3, "Dịch vụ công trực tuyến", "Online public services", 12),
+              (4, "Thanh toán trực tuyến", "Online payment", 10),
+              (5, "Mức độ hài lòng", "Satisfaction", 18),
+              (6, "Số hóa hồ sơ", "Digitisation", 22))
+QUARTER = 'window="quarter_to_date"'
+
+
+def evaluation_766():
+    return dashboard("motcua-766", "motcua · Decision 766 (projected, this quarter)", [
+        panel("Province score (of 100)",
+              [f'motcua_evaluation766_points{{scope="province", {QUARTER}}}'], "stat", w=6, h=5,
+              legend="province", fieldConfig={"defaults": {"max": 100}, "overrides": []}),
+        panel("Computable from one-stop data",
+              [f'motcua_evaluation766_computable_points{{scope="province", {QUARTER}}}'], "stat",
+              w=6, h=5, legend="computable"),
+        panel("Score by unit (of 100)", [f'motcua_evaluation766_points{{scope="agency", {QUARTER}}}'],
+              "bargauge", w=12, h=10),
+        *(panel(f"{n}. {vi} / {en} (max {mx})",
+                [(f'motcua_evaluation766_group_points{{group="{n}", {QUARTER}}}',
+                  "{{scope}} {{key}}")], "bargauge", w=8, h=8)
+          for n, vi, en, mx in GROUPS_766),
+    ], tags=("motcua", "766"))
+
+
+def group_766(n, vi, en, mx):
+    def build():
+        return dashboard(f"motcua-766-g{n}", f"motcua · 766 group {n}: {vi} / {en}", [
+            panel(f"Group {n} points by unit, this quarter (max {mx})",
+                  [f'motcua_evaluation766_group_points{{group="{n}", {QUARTER}}}'], "bargauge",
+                  w=12, h=10, legend="{{scope}} {{key}}"),
+            panel(f"Group {n} points, this month (max {mx})",
+                  [f'motcua_evaluation766_group_points{{group="{n}", window="month_to_date"}}'],
+                  "bargauge", w=12, h=10, legend="{{scope}} {{key}}"),
+            panel(f"Group {n} points over time, last 30 days (max {mx})",
+                  [f'motcua_evaluation766_group_points{{group="{n}", window="rolling_30d"}}'],
+                  w=24, h=8, legend="{{scope}} {{key}}"),
+        ], tags=("motcua", "766"))
+    return build
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     for name, build in {"province-overview": province_overview,
                         "agency-compliance": agency_compliance,
                         "apology-compliance": apology_compliance, "four-step": four_step,
-                        "pipeline-health": pipeline_health}.items():
+                        "pipeline-health": pipeline_health, "evaluation-766": evaluation_766,
+                        **{f"evaluation-766-group-{g[0]}": group_766(*g) for g in GROUPS_766}
+                        }.items():
         (OUT / f"{name}.json").write_text(json.dumps(build(), indent=2, ensure_ascii=False) + "\n")
 
 

@@ -28,10 +28,10 @@ def _queries(dash):
             yield f"variable {var['name']}", q[len("label_values("):].rsplit(",", 1)[0]
 
 
-def test_the_five_dashboards_exist():
+def test_the_dashboards_exist():
     assert {p.stem for p in DASHBOARDS} == {
         "province-overview", "agency-compliance", "apology-compliance", "four-step",
-        "pipeline-health"}
+        "pipeline-health", "evaluation-766", *(f"evaluation-766-group-{n}" for n in range(1, 7))}
 
 
 @pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.stem)
