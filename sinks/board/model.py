@@ -45,6 +45,9 @@ class DossierView:
     classification: str | None = None
     letters: dict[str, derived.LetterDrafted] = dataclasses.field(default_factory=dict)
     timeline: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    #: Decision 766 points this dossier costs its unit besides lateness: not_digitised,
+    #: not_paid_online, no_electronic_result
+    costs: set[str] = dataclasses.field(default_factory=set)
 
 
 class BoardModel:
@@ -114,6 +117,7 @@ class BoardModel:
             d.due_version = max(d.due_version, 2)
         elif isinstance(data, _ENDING):
             d.closed = True
+        _costs(d, data)
         _note(d, event.time, event.type, _describe(data))
 
     def _at_risk(self, event: Event) -> None:
@@ -194,6 +198,17 @@ def _received(d: DossierView, data: L.DossierReceived, time: dt.datetime) -> Non
     d.received_at = time
 
 
+def _costs(d: DossierView, data: Any) -> None:
+    """What the dossier costs its unit in Decision 766 groups 4 and 6 (only what was reported)."""
+    if isinstance(data, L.DossierReceived) and data.digitised is False:
+        d.costs.add("not_digitised")
+    elif isinstance(data, L.FeePaid):
+        (d.costs.discard if data.online else d.costs.add)("not_paid_online")
+    elif isinstance(data, L.DossierResolved) and data.result_digitised is not None \
+            and data.result_link is None:
+        d.costs.add("no_electronic_result")
+
+
 def _note(d: DossierView, time: dt.datetime, ce_type: str, detail: str) -> None:
     if len(d.timeline) < _MAX_TIMELINE:
         d.timeline.append({"time": time.isoformat(), "type": ce_type, "detail": detail})
@@ -213,7 +228,7 @@ _HANDLERS = {
         L.DossierSubmitted, L.DossierReceived, L.DossierRejected, L.DossierTransferred,
         L.SupplementRequested, L.SupplementReceived, L.FinancialObligationRequested,
         L.FinancialObligationFulfilled, L.DossierWithdrawn, L.DossierSuspended, L.DossierResolved,
-        L.ResultReturned, L.ApologyIssued, L.FeedbackGiven, L.ClockHeartbeat)},
+        L.ResultReturned, L.ApologyIssued, L.FeedbackGiven, L.FeePaid, L.ClockHeartbeat)},
     derived.DossierAtRisk: BoardModel._at_risk,
     derived.DossierOverdue: BoardModel._overdue,
     derived.DossierClassified: BoardModel._classified,

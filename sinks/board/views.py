@@ -6,10 +6,16 @@ import collections
 import datetime as dt
 from typing import Any
 
+import functools
+
 from motcua.observability import SNAPSHOT_GAUGES
 from sinks.board.model import BoardModel, DossierView
+from stream_processors.core.evaluation766 import Weights, load_weights
 
-__all__ = ["EventClock", "dossier_detail", "open_counts", "state", "summary"]
+__all__ = ["EventClock", "dossier_detail", "evaluation", "open_counts", "state", "summary"]
+
+#: The window whose Decision 766 score the board shows: the running quarter (its projection).
+EVALUATION_WINDOW = "quarter_to_date"
 
 WINDOW_PREFERENCE = ("rolling_30d", "month_to_date", "quarter_to_date", "day")
 _GAUGE = {g.metric: g for g in SNAPSHOT_GAUGES}
@@ -133,6 +139,65 @@ def trends(model: BoardModel) -> dict[str, Any]:
     return {"window": window, "t": [t for t, _ in points], "series": series}
 
 
+@functools.cache
+def _weights() -> Weights:
+    return load_weights()
+
+
+def _indicators(values: dict[str, float], weights: Weights) -> list[dict[str, Any]]:
+    out = []
+    for spec in weights.indicators:
+        stem = f"e766_{spec.code.replace('.', '_')}"
+        item = {"code": spec.code, "group": spec.group, "name": spec.name, "name_en": spec.name_en,
+                "max": spec.max, **{k: values.get(f"{stem}_{k}") for k in (
+                    "points", "ratio", "numerator", "denominator", "costly")}}
+        if item["points"] is None:
+            item["reason"] = ("national" if spec.national_only else "no_score")
+        out.append(item)
+    return out
+
+
+def _costly_dossiers(model: BoardModel, limit: int) -> dict[str, list[dict[str, Any]]]:
+    """Per handling agency (and ``*`` for the province): the dossiers that cost points, late
+    (overdue or resolved late) first, then those costing in groups 4/6 (not paid online, not
+    digitised, no electronic result); ``limit`` per unit."""
+    by_unit: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
+    for d in model.dossiers.values():
+        reasons = sorted(d.costs)
+        if d.classification == "qua_han" or (d.overdue and not d.closed):
+            reasons.insert(0, "overdue")
+        if reasons:
+            row = {"code": d.code, "agency": d.agency, "procedure": d.procedure_name,
+                   "reasons": reasons}
+            by_unit[d.agency].append(row)
+            by_unit["*"].append(row)
+    order = lambda r: (r["reasons"][0] != "overdue", -len(r["reasons"]), r["code"])  # noqa: E731
+    return {unit: sorted(rows, key=order)[:limit] for unit, rows in by_unit.items()}
+
+
+def evaluation(model: BoardModel, limit: int = 20) -> list[dict[str, Any]]:
+    """Each unit's Decision 766 scorecard from its latest quarter snapshot: total, six groups,
+    the indicator breakdown and the dossiers that cost points. Province first, then the units
+    with the lowest score."""
+    weights, units = _weights(), []
+    costly = _costly_dossiers(model, limit)
+    for (scope, key, window), snap in model.snapshots.items():
+        values = snap.values
+        if window != EVALUATION_WINDOW or scope not in ("province", "agency") \
+                or "e766_points" not in values:
+            continue
+        units.append({
+            "unit": key, "level": "province" if scope == "province" else "department",
+            "name": model.agency_names.get(key, key), "as_of": _iso(snap.as_of),
+            "points": values["e766_points"], "computable_max": values.get("e766_computable_max"),
+            "groups": [{"number": g.number, "name": g.name, "name_en": g.name_en, "max": g.max,
+                        "points": values.get(f"e766_group_{g.number}")} for g in weights.groups],
+            "indicators": _indicators(values, weights),
+            "costly_dossiers": costly.get("*" if scope == "province" else key, [])})
+    units.sort(key=lambda u: (u["level"] != "province", u["points"], u["unit"]))
+    return units
+
+
 def summary(model: BoardModel) -> dict[str, Any]:
     """Totals for `motcua up`'s summary and the page header."""
     return {"events": model.lifecycle_events, "dossiers": len(model.dossiers),
@@ -150,7 +215,7 @@ def state(model: BoardModel, clock: EventClock, wall: float, limit: int = 100) -
     return {"version": model.version, "clock": clock.as_json(wall), "summary": summary(model),
             "at_risk": [_row(d, d.at_risk) for d in risky],
             "overdue": [_row(d, d.overdue) for d in late],
-            "league": league(model), "trends": trends(model)}
+            "league": league(model), "trends": trends(model), "evaluation": evaluation(model)}
 
 
 def dossier_detail(model: BoardModel, code: str) -> dict[str, Any] | None:

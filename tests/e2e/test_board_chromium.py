@@ -126,6 +126,33 @@ def _feed_at_risk(bootstrap: str, n: int) -> str:
 ROWS = "[...document.querySelectorAll('#at-risk tbody tr')].map(r => r.dataset.code)"
 
 
+def _check_evaluation(browser: Browser, tmp_path: Path) -> None:
+    """The Decision 766 panel, live: every unit with its six groups (maxima 18, 20, 12, 10, 18,
+    22), a unit opened on its indicators and the dossiers that cost points, in both languages."""
+    browser.until("document.querySelectorAll('#e766 details.unit766').length > 0", 120,
+                  "a unit's Decision 766 score on the board")
+    maxima = browser.js("[...document.querySelectorAll('#e766 details.unit766')].map(d =>"
+                        " [...d.querySelectorAll('.u-group')].map(g => g.textContent.split('/')[1]))")
+    assert maxima and all(m == ["18", "20", "12", "10", "18", "22"] for m in maxima), maxima
+    browser.js("document.querySelector('#e766 details.unit766').open = true")
+    rows = browser.until("(() => { const d = document.querySelector('#e766 details[open]');"
+                         " return d && [...d.querySelectorAll('table.indicators tr[data-code]')]"
+                         ".map(r => r.innerText); })()", 10, "the indicator breakdown")
+    assert len(rows) == 22 and rows[0].startswith("1.1") and any(
+        r.startswith("2.1 Dossiers on time") for r in rows), rows
+    assert any("Not computable here" in r for r in rows if r.startswith("1.4")), rows
+    assert browser.js("document.querySelector('#e766 details[open] h4').textContent") == \
+        "Dossiers that cost points"
+    browser.js("document.querySelector('#e766 details[open]').scrollIntoView()")
+    browser.screenshot(tmp_path / "evaluation.png")
+    browser.js("document.querySelector('#lang').click()")
+    browser.until("document.querySelector('#e766 details[open] h4') &&"
+                  " document.querySelector('#e766 details[open] h4').textContent"
+                  " === 'Hồ sơ làm mất điểm'", 10, "the panel in Vietnamese, still open")
+    assert browser.js("document.querySelector('[data-i18n=evalTitle]').textContent").startswith(
+        "Đánh giá theo Quyết định 766")
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian chromium (the Makefile installs it)")
 def test_live_board_in_chromium_follows_a_new_at_risk_dossier_to_its_letter(tmp_path):
     sim = simulator_ready()
@@ -178,6 +205,7 @@ def test_live_board_in_chromium_follows_a_new_at_risk_dossier_to_its_letter(tmp_
         browser.goto(info["board_url"])
         browser.js("document.querySelector('#lang').click()")
         assert browser.js("document.querySelector('h1').textContent") == "One-stop operations board"
+        _check_evaluation(browser, tmp_path)
     finally:
         if browser:
             browser.close()

@@ -114,3 +114,28 @@ def test_league_lists_the_agencies_that_exist_on_the_boards_day():
     assert [r["agency"] for r in views.league(m)] == [now]
     m.apply(S.at_risk(S.dossier_code(gone, 1), gone, today))  # still holding an open dossier
     assert {r["agency"] for r in views.league(m)} == {gone, now}
+
+
+def test_evaluation_shows_six_groups_indicators_and_the_dossiers_that_cost_points():
+    from schemas import derived as D
+
+    at = S.T0 + 7 * DAY
+    values = {"e766_points": 41.5, "e766_computable_max": 70.0, "e766_group_2": 12.0,
+              "e766_2_1_points": 12.0, "e766_2_1_ratio": 0.6, "e766_2_1_numerator": 3.0,
+              "e766_2_1_denominator": 5.0, "e766_2_1_costly": 2.0}
+    snap = D.MetricSnapshot("agency", S.AGENCY_TNMT, "quarter_to_date", at - 30 * DAY, at, at,
+                            values)
+    unpaid = Event.new(L.FeePaid(A, False, 50000), time=S.T0, source=S.SOURCE)
+    m = _model(S.scenario() + [Event.new(snap, time=at, source=S.SOURCE), unpaid])
+    [unit] = views.evaluation(m)
+    assert unit["unit"] == S.AGENCY_TNMT and unit["name"] == "Sở Tài nguyên và Môi trường"
+    assert [g["max"] for g in unit["groups"]] == [18, 20, 12, 10, 18, 22]
+    assert unit["groups"][1]["points"] == 12.0 and unit["groups"][0]["points"] is None
+    by_code = {i["code"]: i for i in unit["indicators"]}
+    assert by_code["2.1"]["ratio"] == 0.6 and by_code["1.4"]["reason"] == "national"
+    assert by_code["6.2"]["reason"] == "no_score"
+    assert unit["costly_dossiers"] == [{"code": B, "agency": S.AGENCY_TNMT,
+                                        "procedure": S.PROC_NAME, "reasons": ["overdue"]}]
+    assert views.state(m, views.EventClock(), 0.0)["evaluation"] == [unit]
+    # the unpaid fee costs Xây dựng's dossier A; Xây dựng has no 766 snapshot yet
+    assert m.dossiers[A].costs == {"not_paid_online"}

@@ -105,7 +105,53 @@
       el("td", r.name, { title: r.agency }), el("td", pct(r.on_time)), el("td", pct(r.apology)),
       el("td", pct(r.four_step_dossier), { class: r.four_step_dossier === null ? "" : (r.four_step_dossier >= 0.5 ? "above" : "below") }),
       el("td", pct(r.online)), el("td", r.at_risk), el("td", r.overdue)]);
+    renderEvaluation(state.evaluation || []);
     drawTrend(state.trends);
+  }
+
+  function num(v, digits) { return v === null || v === undefined ? "—" : Number(v).toFixed(digits); }
+
+  /* Decision 766: one <details> per unit (open ones stay open across updates). */
+  function renderEvaluation(units) {
+    const host = $("#e766");
+    const opened = new Set([...host.querySelectorAll("details[open]")].map((d) => d.dataset.unit));
+    host.replaceChildren();
+    if (!units.length) { host.appendChild(el("p", t("evalNone"), { class: "note" })); return; }
+    units.forEach((u) => {
+      const box = el("details", null, { class: "unit766", "data-unit": u.unit });
+      if (opened.has(u.unit)) box.open = true;
+      const head = el("summary");
+      head.appendChild(el("span", u.level === "province" ? t("province") : u.name, { class: "u-name", title: u.unit }));
+      head.appendChild(el("b", num(u.points, 1) + " / 100", { class: "u-total" }));
+      head.appendChild(el("span", "(" + num(u.computable_max, 0) + " " + t("computable") + ")", { class: "u-comp" }));
+      u.groups.forEach((g) => head.appendChild(el("span", g.number + ". " + num(g.points, 1) + "/" + g.max,
+        { class: "u-group", "data-group": g.number, title: lang === "vi" ? g.name : g.name_en })));
+      box.appendChild(head);
+      const table = el("table", null, { class: "indicators" });
+      const hr = el("tr");
+      ["indicator", "count", "ratio", "points"].forEach((k) => hr.appendChild(el("th", t(k))));
+      table.appendChild(hr);
+      u.indicators.forEach((i) => {
+        const tr = el("tr", null, { "data-code": i.code });
+        tr.appendChild(el("td", i.code + " " + (lang === "vi" ? i.name : i.name_en)));
+        tr.appendChild(el("td", i.points === null || i.points === undefined ? "—" : num(i.numerator, 0) + " / " + num(i.denominator, 0)));
+        tr.appendChild(el("td", pct(i.ratio)));
+        tr.appendChild(el("td", i.reason ? t(i.reason) : num(i.points, 2) + " / " + i.max, { class: i.reason ? "reason" : "" }));
+        table.appendChild(tr);
+      });
+      box.appendChild(table);
+      box.appendChild(el("h4", t("costlyTitle")));
+      const list = el("ul", null, { class: "costly" });
+      if (!u.costly_dossiers.length) list.appendChild(el("li", t("noCostly")));
+      u.costly_dossiers.forEach((d) => {
+        const li = el("li", null, { "data-code": d.code });
+        li.appendChild(el("a", d.code, { href: "#/dossier/" + encodeURIComponent(d.code), class: "dossier-link" }));
+        li.appendChild(document.createTextNode(" — " + d.reasons.map(t).join(", ")));
+        list.appendChild(li);
+      });
+      box.appendChild(list);
+      host.appendChild(box);
+    });
   }
 
   function drawTrend(tr) {
