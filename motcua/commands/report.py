@@ -47,7 +47,7 @@ def run_766(args: argparse.Namespace, settings: Settings) -> int:
     from sinks.reports import evaluation766 as report
     from sinks.reports.export import export
     from stream_processors.core.calendar import default_calendar
-    from stream_processors.core.catalog import load_catalog
+    from stream_processors.core.catalog_loader import load_catalog
     from stream_processors.core.evaluation766 import Unit, evaluation_period, load_weights
     from stream_processors.core.evaluation766.feedback_limits import load_limits
 
