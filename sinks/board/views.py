@@ -16,6 +16,8 @@ __all__ = ["EventClock", "dossier_detail", "evaluation", "open_counts", "state",
 
 #: The window whose Decision 766 score the board shows: the running quarter (its projection).
 EVALUATION_WINDOW = "quarter_to_date"
+#: Indicators the live metrics path does not compute (PAKN is read by the reporting sink only).
+REPORT_ONLY = frozenset({"5.1", "5.2"})
 
 WINDOW_PREFERENCE = ("rolling_30d", "month_to_date", "quarter_to_date", "day")
 _GAUGE = {g.metric: g for g in SNAPSHOT_GAUGES}
@@ -152,7 +154,8 @@ def _indicators(values: dict[str, float], weights: Weights) -> list[dict[str, An
                 "max": spec.max, **{k: values.get(f"{stem}_{k}") for k in (
                     "points", "ratio", "numerator", "denominator", "costly")}}
         if item["points"] is None:
-            item["reason"] = ("national" if spec.national_only else "no_score")
+            item["reason"] = ("national" if spec.national_only else
+                              "report_only" if spec.code in REPORT_ONLY else "no_score")
         out.append(item)
     return out
 

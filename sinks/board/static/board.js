@@ -134,8 +134,10 @@
       u.indicators.forEach((i) => {
         const tr = el("tr", null, { "data-code": i.code });
         tr.appendChild(el("td", i.code + " " + (lang === "vi" ? i.name : i.name_en)));
-        tr.appendChild(el("td", i.points === null || i.points === undefined ? "—" : num(i.numerator, 0) + " / " + num(i.denominator, 0)));
-        tr.appendChild(el("td", pct(i.ratio)));
+        const shown = !(i.points === null || i.points === undefined);
+        const averaged = i.max === 0;  /* 2.2: a mean in days, not a share */
+        tr.appendChild(el("td", !shown ? "—" : num(i.numerator, averaged ? 1 : 0) + " / " + num(i.denominator, 0)));
+        tr.appendChild(el("td", averaged && shown ? num(i.ratio, 1) + " " + t("day") : pct(i.ratio)));
         tr.appendChild(el("td", i.reason ? t(i.reason) : num(i.points, 2) + " / " + i.max, { class: i.reason ? "reason" : "" }));
         table.appendChild(tr);
       });
