@@ -202,3 +202,19 @@ def test_bad_token_config_is_refused_without_echoing_secrets(text):
     with pytest.raises(SettingsError) as err:
         TokenTable.parse(text)
     assert FULL not in str(err.value)
+
+
+def test_citizen_feedback_and_fee_payment_are_accepted_onto_their_topics(api):
+    from schemas.feedback import FeedbackReceived
+    from schemas.lifecycle import FeePaid
+
+    port, outbox = api()
+    code = "000.00.15.H47-240506-0001"
+    pakn = to_json(Event(id="pakn-1", source="urn:pakn", time=T0, subject="PAKN-1",
+                         data=FeedbackReceived("PAKN-1", "000.00.15.H47", "Chậm trả kết quả")))
+    paid = to_json(Event(id="paid-1", source="urn:desk", time=T0, subject=code,
+                         data=FeePaid(code, True, 150000)))
+    status, body, _ = call(port, "POST", "/v1/events", [pakn, paid],
+                           ctype="application/cloudevents-batch+json")
+    assert (status, body) == (202, {"ids": ["pakn-1", "paid-1"]})
+    assert sorted(r.topic for r in outbox.pending()) == ["citizen-feedback", "dossier-lifecycle"]
