@@ -7,16 +7,29 @@ record, a one-stop system that does not send it), which is different from ``Fals
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
 
 from stream_processors.core.vntime import VN_TZ
 
+#: Vietnam has kept UTC+07:00 since 1975; a fixed offset compares much faster than the zone.
+_VN_FIXED = timezone(timedelta(hours=7))
+
 __all__ = ["ScoredDossier", "ScoredProcedure", "Feedback", "Unit", "Period", "evaluation_period",
-           "ONLINE_LEVELS", "RESOLVED"]
+           "ONLINE_LEVELS", "RESOLVED", "minute"]
 
 ONLINE_LEVELS = ("full", "partial", "none")  # toàn trình / một phần / none
 RESOLVED = (9, 10)
+
+
+def _seconds(moment: datetime | None) -> float | None:
+    return None if moment is None else moment.timestamp()
+
+
+def minute(moment: datetime | None) -> int | None:
+    """The whole minute of an aware moment (Unix minutes): the portal compares to the minute,
+    and Vietnam's offset is whole hours, so this equals truncating the local time."""
+    return None if moment is None else int(moment.timestamp()) // 60
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,24 @@ class ScoredDossier:
     @property
     def started(self) -> datetime | None:
         return self.received_at if self.received_at is not None else self.ended_at
+
+    # numbers computed once per dossier: one scorecard judges each dossier many times
+    received_s: float | None = field(init=False, repr=False, compare=False)
+    end_s: float | None = field(init=False, repr=False, compare=False)
+    started_s: float | None = field(init=False, repr=False, compare=False)
+    end_minute: int | None = field(init=False, repr=False, compare=False)
+    due_minute: int | None = field(init=False, repr=False, compare=False)
+    open_since_minute: int | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        end = self.end
+        received_s = _seconds(self.received_at)
+        end_s = _seconds(end)
+        for name, value in (("received_s", received_s), ("end_s", end_s),
+                            ("started_s", received_s if received_s is not None else end_s),
+                            ("end_minute", minute(end)), ("due_minute", minute(self.due_at)),
+                            ("open_since_minute", minute(self.supplement_open_since))):
+            object.__setattr__(self, name, value)
 
 
 @dataclass(frozen=True)
@@ -108,15 +139,21 @@ class Period:
     start: datetime
     end: datetime
     at: datetime
+    start_s: float = field(init=False, repr=False, compare=False)
+    at_s: float = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start_s", self.start.timestamp())
+        object.__setattr__(self, "at_s", self.at.timestamp())
 
 
 def _midnight(d: date) -> datetime:
-    return datetime.combine(d, time(0), tzinfo=VN_TZ)
+    return datetime.combine(d, time(0), tzinfo=_VN_FIXED)
 
 
 def evaluation_period(label: str, as_of: datetime) -> Period:
     """``YYYY``, ``YYYY-Qn``, ``YYYY-MM`` or ``today`` (the 30 days up to ``as_of``)."""
-    local = as_of.astimezone(VN_TZ)
+    local = as_of.astimezone(VN_TZ).astimezone(_VN_FIXED)
     if label == "today":
         start = _midnight(local.date() - timedelta(days=29))
         return Period(label, start, local, local)

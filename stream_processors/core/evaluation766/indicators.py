@@ -23,8 +23,8 @@ __all__ = ["published_on_time", "national_published_on_time", "disclosure_comple
 
 
 def received_in(dossiers: Iterable[ScoredDossier], period: Period) -> list[ScoredDossier]:
-    return [d for d in dossiers
-            if d.received_at is not None and period.start <= d.received_at < period.at]
+    start, at = period.start_s, period.at_s
+    return [d for d in dossiers if d.received_s is not None and start <= d.received_s < at]
 
 
 def _active(procedures: Iterable[ScoredProcedure]) -> list[ScoredProcedure]:
@@ -159,8 +159,8 @@ def feedback_satisfaction(spec: IndicatorSpec, feedback: Iterable[Feedback],
 def electronic_result(spec: IndicatorSpec, dossiers: Iterable[ScoredDossier],
                       period: Period) -> IndicatorScore:
     """6.1: dossiers resolved in the period with an electronic result (DuongDanTepTinKetQua)."""
-    done = [d for d in dossiers if d.end_status in RESOLVED and d.end is not None
-            and period.start <= d.end < period.at]
+    done = [d for d in dossiers if d.end_status in RESOLVED and d.end_s is not None
+            and period.start_s <= d.end_s < period.at_s]
     return _dossier_share(spec, done, "result_electronic", "DuongDanTepTinKetQua",
                           "no dossier resolved in the period")
 

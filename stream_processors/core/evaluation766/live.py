@@ -23,7 +23,7 @@ from stream_processors.core.evaluation766.facts import (ScoredDossier, ScoredPro
                                                        evaluation_period)
 from stream_processors.core.evaluation766.scorecard import UnitScore, score_unit
 from stream_processors.core.evaluation766.weights import Weights, load_weights
-from stream_processors.core.vntime import VN_TZ, parse_moment
+from stream_processors.core.vntime import VN_TZ
 
 __all__ = ["LIVE_WINDOWS", "live_values", "scored_dossier", "scored_procedure", "unit_of"]
 
@@ -38,7 +38,8 @@ def _weights() -> Weights:
 
 
 def _moment(value: str | None) -> datetime | None:
-    return None if value is None else parse_moment(value, "moment")
+    # the facts' moments are the worker's own ISO output (``clock_records.iso``), always aware
+    return None if value is None else datetime.fromisoformat(value)
 
 
 def scored_dossier(n: int, f: dict[str, Any]) -> ScoredDossier:

@@ -10,7 +10,7 @@ before ``at`` and had not ended before ``start``:
   end, or now for a running period); **one** supplement request still open ends its clock at the
   request, so it is judged at the request moment;
 * **more than one** supplement request = overdue, whatever the dates.
-Moments are compared to the minute (``classification``).
+Moments are compared to the minute, like ``classification`` (Granularity.MOMENT).
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from stream_processors.core.classification import (Outcome, classify_in_progress,
-                                                   classify_resolved)
 from stream_processors.core.evaluation766.facts import RESOLVED, Period, ScoredDossier
 from stream_processors.core.evaluation766.score import IndicatorScore, scored
 from stream_processors.core.evaluation766.weights import IndicatorSpec
@@ -33,32 +31,34 @@ _DAY = 86400.0
 
 def in_scope(d: ScoredDossier, period: Period) -> bool:
     """Received or handled in the period (see the module doc)."""
-    started, end = d.started, d.end
-    if started is None or started >= period.at:
+    started, end = d.started_s, d.end_s
+    if started is None or started >= period.at_s:
         return False
-    return end is None or end >= period.start
+    return end is None or end >= period.start_s
 
 
-def on_time(d: ScoredDossier, at: datetime) -> bool:
-    """Finished on time, or in progress within the deadline at ``at``."""
+def on_time(d: ScoredDossier, at: datetime, at_s: float | None = None) -> bool:
+    """Finished on time, or in progress within the deadline at ``at`` (``at_s`` its Unix
+    seconds, when the caller has them)."""
+    at_s = at.timestamp() if at_s is None else at_s
     if d.supplements > SUPPLEMENT_LIMIT:
         return False
-    end = d.end
-    if end is not None and end < at:
-        if d.due_at is None:
-            return True
-        return classify_resolved(end, d.due_at) is not Outcome.QUA_HAN
+    end = d.end_s
+    if end is not None and end < at_s:
+        return d.due_at is None or d.end_minute <= d.due_minute
     if d.due_at is None:
         return True
-    judged = d.supplement_open_since if d.supplement_open_since is not None else at
-    return classify_in_progress(d.due_at, min(judged, at)) is Outcome.TRONG_HAN
+    judged = int(at_s) // 60
+    if d.open_since_minute is not None:
+        judged = min(judged, d.open_since_minute)
+    return d.due_minute >= judged
 
 
 def on_time_ratio(spec: IndicatorSpec, dossiers: Iterable[ScoredDossier],
                   period: Period) -> IndicatorScore:
     """2.1: (finished on time + in progress within deadline) ÷ all in scope."""
     scope = [d for d in dossiers if in_scope(d, period)]
-    late = tuple(d.code for d in scope if not on_time(d, period.at))
+    late = tuple(d.code for d in scope if not on_time(d, period.at, period.at_s))
     return scored(spec, len(scope) - len(late), len(scope), late,
                   "no dossier received or handled in the period")
 
@@ -66,9 +66,9 @@ def on_time_ratio(spec: IndicatorSpec, dossiers: Iterable[ScoredDossier],
 def average_days(spec: IndicatorSpec, dossiers: Iterable[ScoredDossier],
                  period: Period) -> IndicatorScore:
     """2.2: mean calendar days from receipt to end of dossiers resolved in the period (no points)."""
-    days = [(d.end - d.received_at).total_seconds() / _DAY for d in dossiers
-            if d.end_status in RESOLVED and d.received_at is not None and d.end is not None
-            and period.start <= d.end < period.at]
+    days = [(d.end_s - d.received_s) / _DAY for d in dossiers
+            if d.end_status in RESOLVED and d.received_s is not None and d.end_s is not None
+            and period.start_s <= d.end_s < period.at_s]
     if not days:
         return scored(spec, 0, 0, empty="no dossier resolved in the period")
     mean = sum(days) / len(days)
@@ -80,7 +80,7 @@ def dossier_satisfaction(spec: IndicatorSpec, dossiers: Iterable[ScoredDossier],
     """5.3: 1 − (overdue share + share rated khong_hai_long or with a complaint), floored at 0;
     full points at the threshold (90%)."""
     scope = [d for d in dossiers if in_scope(d, period)]
-    late = {d.code for d in scope if not on_time(d, period.at)}
+    late = {d.code for d in scope if not on_time(d, period.at, period.at_s)}
     disliked = {d.code for d in scope if d.complaint or d.satisfaction == "khong_hai_long"}
     good = max(0, len(scope) - len(late) - len(disliked))
     return scored(spec, good, len(scope), tuple(late | disliked),
