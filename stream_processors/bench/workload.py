@@ -9,6 +9,7 @@ from kafka import KafkaProducer
 
 from schemas.cloudevents import Event, to_record
 from schemas.lifecycle import ClockHeartbeat
+from schemas.topics import LIFECYCLE
 
 __all__ = ["simulated_events", "write_records"]
 
@@ -16,14 +17,16 @@ START = dt.datetime(2025, 3, 3, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
 
 
 def simulated_events(dossiers: int, seed: int = 1) -> list[Event]:
-    """``dossiers`` dossiers of the simulator (600 filed per weekday, a heartbeat every 4 h)."""
+    """``dossiers`` dossiers of the simulator (600 filed per weekday, a heartbeat every 4 h): its
+    lifecycle events only (the bench writes one topic; citizen feedback has its own)."""
     from producers.simulator import SimConfig, Simulator
     from stream_processors.core.calendar import default_calendar
     from stream_processors.core.catalog_loader import load_catalog
 
     config = SimConfig(seed=seed, start=START, per_day=600.0,
                        heartbeat_every=dt.timedelta(hours=4))
-    return list(Simulator(config, load_catalog(), default_calendar()).events(dossiers=dossiers))
+    return [e for e in Simulator(config, load_catalog(), default_calendar()).events(dossiers=dossiers)
+            if e.event_type.topic is LIFECYCLE]
 
 
 def write_records(bootstrap: str, topic: str, events: Sequence[Event], partitions: int) -> int:

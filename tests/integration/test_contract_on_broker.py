@@ -49,7 +49,7 @@ async def _consume(bootstrap: str, topic: str, count: int, timeout: float = 30.0
 
 
 async def test_every_lifecycle_type_round_trips_through_the_broker(kafka_bootstrap, make_topic):
-    assert len(LIFECYCLE_EVENTS) == 15
+    assert len(LIFECYCLE_EVENTS) == 16  # incl. dossier.fee_paid
     topic = make_topic("lifecycle")
     await asyncio.to_thread(_publish, kafka_bootstrap, topic)
     records = await _consume(kafka_bootstrap, topic, len(LIFECYCLE_EVENTS))

@@ -55,7 +55,9 @@ def simulated_events(env: dict, tmp: Path, n: int) -> list[dict]:
                     "--dossiers", "200", "--output", str(out)], env=env, check=True,
                    capture_output=True, timeout=120)
     lines = [json.loads(x) for x in out.read_text().splitlines()]
-    return [e for e in lines if e["type"] != "clock.heartbeat"][:n]
+    # lifecycle events only: citizen feedback goes to its own topic
+    return [e for e in lines if e["type"] != "clock.heartbeat"
+            and not e["type"].startswith("feedback.")][:n]
 
 
 def post(port: int, events: list[dict]) -> dict:
