@@ -15,6 +15,7 @@ Moments are compared to the minute, like ``classification`` (Granularity.MOMENT)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -71,8 +72,10 @@ def average_days(spec: IndicatorSpec, dossiers: Iterable[ScoredDossier],
             and period.start_s <= d.end_s < period.at_s]
     if not days:
         return scored(spec, 0, 0, empty="no dossier resolved in the period")
-    mean = sum(days) / len(days)
-    return IndicatorScore(spec.code, spec.max, sum(days), len(days), mean, 0.0)
+    # fsum is exactly rounded: the same facts give the same value in any order (a restarted
+    # worker restores them in another order than an uninterrupted one)
+    total = math.fsum(days)
+    return IndicatorScore(spec.code, spec.max, total, len(days), total / len(days), 0.0)
 
 
 def dossier_satisfaction(spec: IndicatorSpec, dossiers: Iterable[ScoredDossier],
