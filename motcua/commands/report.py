@@ -48,7 +48,7 @@ def run_766(args: argparse.Namespace, settings: Settings) -> int:
     from sinks.reports.export import export
     from stream_processors.core.calendar import default_calendar
     from stream_processors.core.catalog_loader import load_catalog
-    from stream_processors.core.evaluation766 import Unit, evaluation_period, load_weights
+    from stream_processors.core.evaluation766 import evaluation_period, load_weights
     from stream_processors.core.evaluation766.feedback_limits import load_limits
 
     try:
@@ -60,13 +60,14 @@ def run_766(args: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(settings.effective_database_url)
     dossier_facts, feedback, levels = report.load_facts(engine, load_limits(), default_calendar())
     engine.dispose()
-    province = _province(catalog)
-    units = report.units_of(catalog, levels, Unit(province, f"Toàn tỉnh ({province})", "province"))
+    registry, day = settings.agency_registry(), report.last_day(period)
+    province = report.province_of(catalog, registry, day)
+    units = report.units_of(catalog, levels, province, registry, day)
     if args.unit is not None and args.unit not in {u.code for u in units}:
         print(f"motcua report: unknown unit {args.unit!r}", file=sys.stderr)
         return 2
-    cards = report.scorecards(units, weights, period, dossier_facts, report.procedures_of(catalog),
-                              feedback, args.unit)
+    cards = report.scorecards(units, weights, period, dossier_facts,
+                              report.procedures_of(catalog, registry, day), feedback, args.unit)
     if args.format == "json":
         data = (json.dumps(report.as_json(cards, weights), ensure_ascii=False, indent=2)
                 + "\n").encode()
@@ -77,11 +78,6 @@ def run_766(args: argparse.Namespace, settings: Settings) -> int:
         data = export("QĐ 766", report.COLUMNS, report.as_rows(cards, weights), args.format, meta)
     _write(args.output, data)
     return 0
-
-
-def _province(catalog) -> str:  # noqa: ANN001
-    """The province code of the catalog's agencies (``H47`` of ``000.00.15.H47``)."""
-    return catalog.agencies[0].code.rsplit(".", 1)[-1] if catalog.agencies else "province"
 
 
 def _write(path: str, data: bytes) -> None:

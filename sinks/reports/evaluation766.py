@@ -4,13 +4,17 @@ Reads the projected dossiers, supplement requests and citizen feedback (blocking
 turns them into the pure core's facts and scores every unit with
 :mod:`stream_processors.core.evaluation766`. Units are the province (all dossiers), then each
 agency of the catalog or seen handling a dossier: ``commune`` when its dossiers are commune-level,
-else ``department``. The catalog supplies the procedures (online level, fees, publication).
+else ``department``. The catalog supplies the procedures (online level, fees, publication). With
+the agency registry, the map of the period's last day decides: the province is its root agency,
+a procedure counts for the agency continuing its catalog agency's work, agencies that no longer
+exist (and hold no dossier of the period) are left out, and names are the registry's.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -21,9 +25,10 @@ from stream_processors.core.catalog import Catalog
 from stream_processors.core.evaluation766 import (Feedback, Period, ScoredDossier, ScoredProcedure,
                                                  Unit, UnitScore, Weights, score_units)
 from stream_processors.core.evaluation766.feedback_limits import Limit, deadlines
+from stream_processors.core.registry import AgencyRegistry
 
-__all__ = ["COLUMNS", "load_facts", "procedures_of", "units_of", "scorecards", "as_json",
-           "as_rows"]
+__all__ = ["COLUMNS", "load_facts", "procedures_of", "province_of", "units_of", "scorecards",
+           "as_json", "as_rows", "last_day"]
 
 COLUMNS = ("unit", "name", "level", "group", "code", "indicator", "numerator", "denominator",
            "ratio", "points", "max", "reason")
@@ -57,18 +62,66 @@ def load_facts(engine: Engine, limits: Sequence[Limit], calendar: WorkingCalenda
     return [_dossier(r, counts) for r in rows if r.received_at or r.ended_at], fbs, levels
 
 
-def procedures_of(catalog: Catalog) -> list[ScoredProcedure]:
-    return [ScoredProcedure(p.code, p.agency.code, p.service.online_level, p.has_fees,
+def procedures_of(catalog: Catalog, registry: AgencyRegistry | None = None,
+                  day: date | None = None) -> list[ScoredProcedure]:
+    """The catalog's procedures, each under the agency doing its work on ``day``."""
+    def agency(p) -> str:  # noqa: ANN001
+        if registry is None or day is None or not registry.knows(p.agency.code):
+            return p.agency.code
+        return registry.continuing(p.agency.code, day, p.code, p.field)
+
+    return [ScoredProcedure(p.code, agency(p), p.service.online_level, p.has_fees,
                             p.service.payment_integrated, p.service.effective_on,
                             p.service.published_on, p.service.national_published_on,
                             p.disclosure.missing()) for p in catalog]
 
 
-def units_of(catalog: Catalog, levels: dict[str, str], province: Unit) -> list[Unit]:
-    """The province, then every agency (catalog first, then those only seen in dossiers)."""
-    names = {a.code: a.name for a in catalog.agencies}
-    codes = list(names) + sorted(set(levels) - set(names))
-    return [province] + [Unit(c, names.get(c, c), levels.get(c, "department")) for c in codes]
+def units_of(catalog: Catalog, levels: dict[str, str], province: Unit,
+             registry: AgencyRegistry | None = None, day: date | None = None) -> list[Unit]:
+    """The province, then every agency (catalog first, then those only seen in dossiers); with
+    a registry, the agencies existing on ``day`` instead of the catalog's."""
+    if registry is None or day is None:
+        names = {a.code: a.name for a in catalog.agencies}
+    else:
+        mine = _suffix(province.code)
+        names = {v.code: v.name for v in registry.on(day)
+                 if v.code != province.code and _suffix(v.code) == mine}
+        levels = {**{v.code: "commune" for v in registry.on(day, "commune")}, **levels}
+    codes = list(names) + sorted(set(levels) - set(names) - {province.code})
+    return [province] + [Unit(c, _name(c, names, registry, day), levels.get(c, "department"))
+                         for c in codes]
+
+
+def _name(code: str, names: dict[str, str], registry: AgencyRegistry | None,
+          day: date | None) -> str:
+    if code in names:
+        return names[code]
+    if registry is not None and day is not None and registry.knows(code):
+        return registry.versions(code)[-1].name
+    return code
+
+
+def province_of(catalog: Catalog, registry: AgencyRegistry | None, day: date | None) -> Unit:
+    """The province unit: the registry's root agency on ``day`` of the province now doing the
+    catalog's work, else the catalog's province code (``H47`` of ``000.00.15.H47``)."""
+    code = catalog.agencies[0].code if catalog.agencies else "province"
+    if registry is not None and day is not None and registry.knows(code):
+        suffix = _suffix(registry.continuing(code, day))
+        roots = [v for v in registry.on(day, "province")
+                 if v.parent is None and _suffix(v.code) == suffix]
+        if roots:
+            return Unit(roots[0].code, roots[0].name, "province")
+    return Unit(_suffix(code), f"Toàn tỉnh ({_suffix(code)})", "province")
+
+
+def _suffix(code: str) -> str:
+    return code.rsplit(".", 1)[-1]
+
+
+def last_day(period: Period) -> date:
+    """The period's last day as judged (a running period: today)."""
+    return (period.at - timedelta(microseconds=1)).date() if period.at == period.end \
+        else period.at.date()
 
 
 def scorecards(units: Sequence[Unit], weights: Weights, period: Period,

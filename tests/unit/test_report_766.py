@@ -71,3 +71,20 @@ def test_projection_reads_back_as_facts_and_scores(tmp_path):
     rows = report.as_rows(cards, load_weights())
     assert [r["code"] for r in rows][-7:] == [f"nhóm {n}" for n in range(1, 7)] + ["tổng"]
     engine.dispose()
+
+
+def test_units_follow_the_registry_map_of_the_periods_last_day():
+    from stream_processors.core.registry_loader import load_registry
+
+    catalog, registry = load_catalog(), load_registry()
+    for day, root in ((dt.date(2026, 12, 31), "000.00.00.H15"), (dt.date(2025, 6, 30),
+                                                                 "000.00.00.H47")):
+        province = report.province_of(catalog, registry, day)
+        units = report.units_of(catalog, {}, province, registry, day)
+        assert units[0] == province and province.code == root
+        assert {u.code.rsplit(".", 1)[-1] for u in units} == {root.rsplit(".", 1)[-1]}
+    moved = {p.code: p.agency for p in report.procedures_of(catalog, registry,
+                                                             dt.date(2026, 12, 31))}
+    assert moved["1.009972"].endswith(".H15")  # Sở Xây dựng's work, now Đà Nẵng's
+    assert report.last_day(evaluation_period("2026-Q4", t(31).replace(year=2027))) == \
+        dt.date(2026, 12, 31)
