@@ -8,16 +8,15 @@ import csv
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import select
 
 from sinks.db.tables import dossiers
-from tests.integration.test_sinks import wait_for
+from tests.integration.test_sinks_report_cli import run_db_sink
 
 pytestmark = pytest.mark.integration
 MOTCUA = [sys.executable, "-m", "motcua"]
@@ -76,24 +75,10 @@ def test_replayed_history_gives_the_hand_counted_2_1_and_six_groups_per_unit(
                                     "--flush-timeout", "30"],
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "0 invalid" in done.stdout, done.stderr
-    sink = subprocess.Popen(MOTCUA + ["sink", "db", "--topics", life, "--group", f"g-{life}",
-                                      "--dead-letter-topic", dlq],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert sink.stdout.readline().startswith("ready: sink db")
-        engine = create_engine(f"sqlite:///{db}")
-
-        def projected() -> int:
-            with engine.connect() as conn:
-                return conn.execute(select(func.count()).select_from(dossiers).where(
-                    dossiers.c.status.in_((2, 3, 5, 7, 9, 10)))).scalar_one()
-        wait_for(lambda: projected() == len(HISTORY), what="history projected")
-        wait_for(lambda: _report(env, "json", "--unit", XD)[0]["indicators"][4]["denominator"]
-                 == 7, what="every status applied")
-        engine.dispose()
-    finally:
-        sink.send_signal(signal.SIGTERM)
-        sink.communicate(timeout=30)
+    final = sorted((r["MaHoSo"], r["TrangThaiHoSo"]) for r, _ in HISTORY)
+    run_db_sink(env, life, f"g-{life}", db, lambda conn: sorted(conn.execute(
+        select(dossiers.c.dossier_code, dossiers.c.status)).all()) == final,
+        "--dead-letter-topic", dlq)
 
     in_q4 = [ok for _, ok in HISTORY if ok is not None]
     on_time = sum(in_q4)
