@@ -4,10 +4,14 @@ Working time is the time inside an :class:`OfficeHours` window on a working day 
 :class:`~stream_processors.core.calendar.WorkingCalendar`. Defaults: 07:00–11:30 and 13:30–17:00,
 8 working hours a day. Windows are half-open: the office is open at 07:00, closed at 11:30.
 
-A sum of working time always *ends at a moment the office is open*: when the time is used up
-exactly at a window's end, the result is the next opening (4.5 working hours from 07:00 → 13:30;
-8 from 07:00 → 07:00 the next working day). Hence N working days counted from a moment inside
-office hours end at the same wall-clock time N working days later.
+**The end of a working day is the end of that day**: a sum of working time used up exactly at the
+day's closing time ends *at that closing time*, never at the next working day's opening (8 working
+hours from 07:00 → 17:00 the same day; 1 from 16:00 Friday → 17:00 Friday, not Monday 07:00: a
+receipt printed for the next opening after a weekend sends the citizen away for days). Used up at
+the end of an earlier window of the day (the lunch break), the sum ends at the next window's
+opening, the same day (4.5 working hours from 07:00 → 13:30). Counting from a closing time starts
+at the next opening. Hence N working days counted from a moment strictly inside office hours end
+at the same wall-clock time N working days later.
 
 Loops run per day, never per minute: a year of working days costs a few hundred set lookups.
 """
@@ -107,25 +111,26 @@ def next_opening(moment: datetime, calendar: WorkingCalendar,
 
 def add_working_minutes(start: datetime, minutes: int, calendar: WorkingCalendar,
                         hours: OfficeHours = DEFAULT_HOURS) -> datetime:
-    """The moment, inside office hours, at which ``minutes`` (≥ 0) working minutes after ``start``
-    are used up (a window's end rolls over to the next opening, see the module docstring).
+    """The moment at which ``minutes`` (≥ 0) working minutes after ``start`` are used up: inside
+    a window, or exactly at the day's closing time (see the module docstring).
 
     Zero returns ``start`` unchanged (in Vietnam time). Seconds of ``start`` are kept.
     """
     if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes < 0:
         raise DeadlineError(f"minutes must be a number ≥ 0, got {minutes!r}")
     day, offset = _split(start, "start")
-    left = timedelta(minutes=minutes)
+    left, closing = timedelta(minutes=minutes), hours.spans[-1][1]
     if not left:
         return _join(day, offset)
     while True:
         if calendar.is_working_day(day):
-            if offset == ZERO and left >= hours.day_length:
+            if offset == ZERO and left > hours.day_length:
                 left -= hours.day_length  # a whole day: skip the per-window walk
             else:
                 for begin, end in hours.spans:
                     begin = max(begin, offset)
-                    if begin < end and left < end - begin:
+                    fits = left < end - begin or (left == end - begin and end == closing)
+                    if begin < end and fits:
                         return _join(day, begin + left)
                     left -= max(ZERO, end - begin)
         day, offset = day + ONE_DAY, ZERO

@@ -26,9 +26,9 @@ def test_due_with_cutoff_and_pauses_over_the_2025_holiday():
                  "--unit", "working_days", "--cutoff", "15:00",
                  "--pause", "2025-04-26T08:00+07:00/2025-04-28T08:00+07:00",
                  "--pause", "2025-04-28T09:00:00Z/2025-04-28T10:00:00Z")
-    # start Fri 25/4 07:00 (cut-off); 3 days → Tue 29/4 07:00. Sat 26/4 is worked, so pause 1 is
+    # start Fri 25/4 07:00 (cut-off); 3 days → Mon 28/4 17:00. Sat 26/4 is worked, so pause 1 is
     # 8 h (Sat 08–17 minus lunch = 7 h, Mon 07–08 = 1 h); pause 2 is 16:00–17:00 in Vietnam = 1 h.
-    # 9 h from Tue 29/4 07:00: Tuesday's 8 h, then 1 h after 30/4–4/5 → Mon 5/5 08:00.
+    # 9 h from Mon 28/4 17:00: Tuesday 29/4 8 h, then 1 h after 30/4–4/5 → Mon 5/5 08:00.
     assert (run.returncode, run.stdout) == (0, "2025-05-05T08:00:00+07:00\n")
 
 

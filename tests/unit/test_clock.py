@@ -129,7 +129,7 @@ def test_pause_after_reschedule_pushes_the_new_appointment():
 
 
 @pytest.mark.parametrize(("received", "duration", "due", "apology"), [
-    (vn(2024, 3, 11, 9), Duration(14, "working_hours"), vn(2024, 3, 13, 7), vn(2024, 3, 12, 7)),
+    (vn(2024, 3, 11, 9), Duration(14, "working_hours"), vn(2024, 3, 12, 17), vn(2024, 3, 11, 17)),
     (vn(2024, 3, 13, 9), Duration(3, "working_days"), vn(2024, 3, 18, 9), vn(2024, 3, 15, 9)),
     (vn(2025, 4, 25, 9), Duration(2, "working_days"), vn(2025, 4, 28, 9), vn(2025, 4, 26, 9)),
     (vn(2025, 4, 28, 9), Duration(2, "working_days"), vn(2025, 5, 5, 9), vn(2025, 4, 29, 9)),
@@ -151,7 +151,7 @@ def test_liên_thông_steps_with_a_pause_inside():
     step = clock.steps[0]
     assert (step.used_minutes, step.paused_minutes, step.left_at) == (960, 480, vn(2024, 3, 14, 9))
     clock = clock.enter_step("000.00.40.H47", Duration(2, "working_days"), vn(2024, 3, 14, 18), CAL)
-    assert clock.current_step.deadline == vn(2024, 3, 19, 7)  # Fri 07:00 + 16 h
+    assert clock.current_step.deadline == vn(2024, 3, 18, 17)  # Fri 07:00 + 16 h: Monday's end
 
 
 def test_step_misuse_is_refused():

@@ -77,7 +77,24 @@ def test_cutoff(received, expected):
 
 def test_cutoff_due():
     due = compute_due(vn(2024, 3, 11, 15, 30), Duration(1, WD), CAL, cutoff=time(15, 0))
-    assert due == vn(2024, 3, 13, 7, 0)  # 8 h from Tuesday's opening
+    assert due == vn(2024, 3, 12, 17, 0)  # 8 h from Tuesday's opening end at Tuesday's closing
+
+
+@pytest.mark.parametrize(("received", "duration", "cutoff", "expected"), [
+    # the end of a working day is the end of that day, whatever the unit
+    (vn(2024, 3, 15, 7, 0), Duration(1, WD), None, vn(2024, 3, 15, 17, 0)),  # before a weekend
+    (vn(2024, 3, 14, 7, 0), Duration(2, WD), None, vn(2024, 3, 15, 17, 0)),
+    (vn(2024, 3, 15, 12, 0), Duration(3, WH), None, vn(2024, 3, 15, 16, 30)),  # from lunch
+    (vn(2024, 3, 15, 14, 0), Duration(3, WH), None, vn(2024, 3, 15, 17, 0)),
+    (vn(2025, 4, 29, 14, 0), Duration(3, WH), None, vn(2025, 4, 29, 17, 0)),  # eve of 30/4 off
+    (vn(2025, 1, 23, 7, 0), Duration(2, WD), None, vn(2025, 1, 24, 17, 0)),  # eve of Tết 2025
+    (vn(2024, 3, 13, 15, 30), Duration(2, WD), time(15, 0), vn(2024, 3, 15, 17, 0)),  # cut-off
+    (vn(2025, 4, 28, 16, 0), Duration(1, WD), time(15, 0), vn(2025, 4, 29, 17, 0)),
+    (vn(2024, 3, 11, 17, 0), Duration(3, CD), None, vn(2024, 3, 15, 7, 0)),  # from closing
+    (vn(2024, 3, 12, 16, 0), Duration(3, CD), None, vn(2024, 3, 15, 16, 0)),
+])
+def test_a_due_at_closing_time_stays_that_day(received, duration, cutoff, expected):
+    assert compute_due(received, duration, CAL, cutoff=cutoff) == expected
 
 
 @pytest.mark.parametrize(("amount", "unit", "error", "param"), [

@@ -55,8 +55,10 @@ def test_is_open_and_other_zones():
 @pytest.mark.parametrize(("start", "minutes", "expected"), [
     (vn(2024, 3, 12, 7, 0), 269, vn(2024, 3, 12, 11, 29)),
     (vn(2024, 3, 12, 7, 0), 270, vn(2024, 3, 12, 13, 30)),  # a window's end rolls over
-    (vn(2024, 3, 12, 7, 0), 480, vn(2024, 3, 13, 7, 0)),
-    (vn(2024, 3, 15, 13, 30), 210, vn(2024, 3, 18, 7, 0)),  # Friday's end → Monday opening
+    (vn(2024, 3, 12, 7, 0), 480, vn(2024, 3, 12, 17, 0)),  # a day ends at its closing time
+    (vn(2024, 3, 15, 13, 30), 210, vn(2024, 3, 15, 17, 0)),  # Friday's closing, not Monday
+    (vn(2024, 3, 15, 17, 0), 60, vn(2024, 3, 18, 8, 0)),  # counting from closing: next opening
+    (vn(2025, 4, 29, 13, 30), 210, vn(2025, 4, 29, 17, 0)),  # eve of 30/4–4/5/2025
     (vn(2024, 3, 12, 12, 0), 60, vn(2024, 3, 12, 14, 30)),  # start at lunch
     (vn(2024, 3, 15, 16, 0), 120, vn(2024, 3, 18, 8, 0)),  # over a weekend
     (vn(2024, 3, 12, 9, 15, 30), 480, vn(2024, 3, 13, 9, 15, 30)),  # seconds kept
