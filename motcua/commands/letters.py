@@ -66,8 +66,12 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
     if row is None:
         print(f"no letter {args.letter_id!r}", file=sys.stderr)
         return 1
+    from sinks.letters.lifecycle import late_reason
     for key, value in row._mapping.items():
         print(f"{key}: {value}")
+    reason = late_reason(row.state, row.issued_at, row.apology_deadline, row.missed_at)
+    if reason:
+        print(f"late_reason: {reason}")
     with _engine(settings).connect() as conn:
         for d in conn.execute(select(deliveries).where(deliveries.c.letter_id == row.letter_id)):
             print(f"delivery {d.channel}: {d.state} (attempts {d.attempts})")

@@ -19,9 +19,10 @@ import enum
 from stream_processors.core.calendar import WorkingCalendar
 from stream_processors.core.durations import Duration, DurationUnit, due_from_start
 from stream_processors.core.office_hours import DEFAULT_HOURS, OfficeHours
+from stream_processors.core.vntime import to_vn
 
-__all__ = ["LetterState", "after_issue", "after_overdue", "issued_state", "proposed_appointment",
-           "delivery_channels", "ISSUED"]
+__all__ = ["LetterState", "after_issue", "after_overdue", "issued_state", "late_reason",
+           "proposed_appointment", "delivery_channels", "ISSUED"]
 
 
 class LetterState(enum.StrEnum):
@@ -39,6 +40,28 @@ def issued_state(issued_at: dt.datetime, apology_deadline: dt.datetime | None) -
     if apology_deadline is not None and issued_at <= apology_deadline:
         return LetterState.ISSUED_ON_TIME
     return LetterState.ISSUED_LATE
+
+
+def late_reason(state: str, issued_at: dt.datetime | None, apology_deadline: dt.datetime | None,
+                missed_at: dt.datetime | None = None) -> str | None:
+    """Why a letter counts late (None unless ``state`` is issued_late or missed), in Vietnam time.
+
+    The apology deadline is the rule set's (by default the end of the working day before the due
+    date, stream_processors.core.rules); the reason names it so an officer can check the grade.
+    """
+    if state == LetterState.MISSED:
+        return f"quá hạn lúc {_vn(missed_at)} khi chưa ban hành văn bản xin lỗi"
+    if state != LetterState.ISSUED_LATE:
+        return None
+    if missed_at is not None:
+        return f"ban hành {_vn(issued_at)}, sau khi hồ sơ đã quá hạn ({_vn(missed_at)})"
+    if apology_deadline is None:
+        return f"ban hành {_vn(issued_at)}; không có hạn xin lỗi (không còn được gia hạn)"
+    return f"ban hành {_vn(issued_at)}, sau hạn xin lỗi {_vn(apology_deadline)}"
+
+
+def _vn(moment: dt.datetime | None) -> str:
+    return "?" if moment is None else f"{to_vn(moment, 'moment'):%H:%M %d/%m/%Y}"
 
 
 def after_issue(state: LetterState, issued_at: dt.datetime,

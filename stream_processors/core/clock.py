@@ -14,15 +14,19 @@ Resolution is **the minute**: every moment given to the clock is truncated to th
   times (once) by the rule set, later than the current due, never while paused.
 * ``due_version`` starts at 1 and increases whenever the due moment changes (resume, reschedule),
   so a timer armed for an older version can be recognised as stale.
-* ``apology_deadline`` — the same wall-clock time N working days (1) before the due, on the
-  previous working day, clamped into office hours (latest office moment not after that time; the
-  first opening if earlier); never before the clock start; None once no reschedule is left.
+* ``apology_deadline`` — by the rule set's ``apology_deadline_rule``: by default the **end of the
+  working day** (closing time) N working days (1) before the due date — "at the latest one day
+  before the deadline" read as a date rule; optionally the same wall-clock time on that day,
+  clamped into office hours. Never before the clock start; None once no reschedule is left.
+* ``at_risk_at`` — when the at-risk warning fires: its own lead (the same wall-clock time
+  ``at_risk_lead_working_days`` before the due, clamped into office hours), never after the
+  apology deadline, so the agency is warned while the letter can still be sent on time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from stream_processors.core import clock_codec
@@ -36,10 +40,11 @@ from stream_processors.core.exceptions import (ClockStateError, InvalidDurationE
                                                UnknownRuleVersionError)
 from stream_processors.core.office_hours import (DEFAULT_HOURS, OfficeHours, clamp_into_hours,
                                                  working_minutes_between)
-from stream_processors.core.rules import RuleSet, rules_by_version, rules_for
+from stream_processors.core.rules import (SAME_TIME_PREVIOUS_WORKING_DAY, RuleSet,
+                                         rules_by_version, rules_for)
 from stream_processors.core.vntime import to_minute, to_vn
 
-__all__ = ["DossierClock", "start", "Pause", "PauseReason", "Step"]
+__all__ = ["DossierClock", "start", "apology_moments", "Pause", "PauseReason", "Step"]
 
 
 def _moment(value: datetime, param: str) -> datetime:
@@ -55,6 +60,7 @@ class DossierClock(PauseTracking, StepTracking):
     started_at: datetime
     frozen_due_at: datetime  # the due moment; while paused, as it stood when the pause began
     stored_apology_deadline: datetime | None
+    stored_at_risk_at: datetime | None = None  # None on clocks stored before the warning had a lead
     due_version: int = 1
     reschedules: int = 0
     supplement_requests: int = 0
@@ -81,6 +87,14 @@ class DossierClock(PauseTracking, StepTracking):
     def apology_deadline(self) -> datetime | None:
         """Latest moment for the apology letter; None while paused, closed or out of reschedules."""
         return None if self.is_paused or self.is_closed else self.stored_apology_deadline
+
+    @property
+    def at_risk_at(self) -> datetime | None:
+        """When the at-risk warning fires (≤ the apology deadline); None when there is no deadline."""
+        deadline = self.apology_deadline
+        if deadline is None or self.stored_at_risk_at is None:
+            return deadline
+        return min(self.stored_at_risk_at, deadline)
 
     @property
     def counts_late_766(self) -> bool:
@@ -128,7 +142,7 @@ class DossierClock(PauseTracking, StepTracking):
                 raise ClockStateError("calendar is required to compute the next apology deadline")
             return moved._with_due(new_due, calendar, hours)
         return replace(moved, frozen_due_at=new_due, due_version=self.due_version + 1,
-                       stored_apology_deadline=None)
+                       stored_apology_deadline=None, stored_at_risk_at=None)
 
     def close(self, at: datetime) -> "DossierClock":
         """End the clock (resolved, rejected, stopped or withdrawn); an open pause stays recorded."""
@@ -156,9 +170,10 @@ class DossierClock(PauseTracking, StepTracking):
     def _with_due(self, due: datetime, calendar: WorkingCalendar,
                   hours: OfficeHours) -> "DossierClock":
         version = self.due_version + (due != self.frozen_due_at)
-        apology = _apology_deadline(due, self.started_at, self.rules, calendar, hours,
-                                    self.reschedules)
-        return replace(self, frozen_due_at=due, due_version=version, stored_apology_deadline=apology)
+        apology, warning = apology_moments(due, self.started_at, self.rules, calendar, hours,
+                                            self.reschedules)
+        return replace(self, frozen_due_at=due, due_version=version, stored_apology_deadline=apology,
+                       stored_at_risk_at=warning)
 
 
 def start(received_at: datetime, duration: Duration, calendar: WorkingCalendar,
@@ -177,15 +192,28 @@ def start(received_at: datetime, duration: Duration, calendar: WorkingCalendar,
         raise UnknownRuleVersionError(f"rules {rules.version!r} is not one of RULE_SETS")
     started = clock_start(received, calendar, hours, cutoff)
     due = due_from_start(started, duration, calendar, hours)
-    apology = _apology_deadline(due, started, rules, calendar, hours)
-    return DossierClock(rules.version, duration, received, started, due, apology)
+    apology, warning = apology_moments(due, started, rules, calendar, hours)
+    return DossierClock(rules.version, duration, received, started, due, apology, warning)
 
 
-def _apology_deadline(due: datetime, started: datetime, rules: RuleSet, calendar: WorkingCalendar,
-                      hours: OfficeHours, reschedules: int = 0) -> datetime | None:
+def apology_moments(due: datetime, started: datetime, rules: RuleSet, calendar: WorkingCalendar,
+                     hours: OfficeHours, reschedules: int = 0
+                     ) -> tuple[datetime | None, datetime | None]:
+    """(apology deadline, at-risk warning) for ``due`` under ``rules``; both None without a
+    reschedule left (an apology would ask for one that is no longer allowed)."""
     if reschedules >= rules.max_reschedules:
-        return None  # an apology would ask for a reschedule that is no longer allowed
+        return None, None
+    day = _working_days_before(due, rules.apology_lead_working_days, calendar)
+    wall = due.time() if rules.apology_deadline_rule == SAME_TIME_PREVIOUS_WORKING_DAY \
+        else hours.windows[-1][1]
+    deadline = max(started, clamp_into_hours(day, wall, hours))
+    warn_day = _working_days_before(due, rules.at_risk_lead_working_days, calendar)
+    warning = max(started, clamp_into_hours(warn_day, due.time(), hours))
+    return deadline, min(warning, deadline)
+
+
+def _working_days_before(due: datetime, n: int, calendar: WorkingCalendar) -> date:
     day = due.date()
-    for _ in range(rules.apology_lead_working_days):
+    for _ in range(n):
         day = calendar.previous_working_day(day)
-    return max(started, clamp_into_hours(day, due.time(), hours))
+    return day

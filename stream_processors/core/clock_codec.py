@@ -18,6 +18,7 @@ __all__ = ["SCHEMA", "encode", "decode"]
 SCHEMA = 1
 _MOMENTS = ("received_at", "started_at", "frozen_due_at", "stored_apology_deadline",
             "paused_at", "closed_at")
+_OPTIONAL_MOMENTS = ("stored_at_risk_at",)  # absent from clocks stored before it existed
 _COUNTS = ("due_version", "reschedules", "supplement_requests")
 
 
@@ -25,7 +26,7 @@ def encode(clock: Any) -> dict[str, Any]:
     """The clock's fields as JSON types (see module docstring)."""
     data: dict[str, Any] = {"schema": SCHEMA, "rule_version": clock.rule_version,
                             "duration": clock.duration.to_dict()}
-    data.update({name: iso(getattr(clock, name)) for name in _MOMENTS})
+    data.update({name: iso(getattr(clock, name)) for name in _MOMENTS + _OPTIONAL_MOMENTS})
     data.update({name: getattr(clock, name) for name in _COUNTS})
     data["pause_reason"] = clock.pause_reason.value if clock.pause_reason else None
     data["pauses"] = [p.to_dict() for p in clock.pauses]
@@ -40,6 +41,7 @@ def decode(data: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = {"rule_version": data["rule_version"],
                               "duration": Duration.from_dict(data["duration"])}
     fields.update({name: from_iso(data[name], name) for name in _MOMENTS})
+    fields.update({name: from_iso(data.get(name), name) for name in _OPTIONAL_MOMENTS})
     fields.update({name: int(data[name]) for name in _COUNTS})
     reason = data["pause_reason"]
     fields["pause_reason"] = PauseReason(reason) if reason else None

@@ -2,8 +2,9 @@
 
 Three kinds, each emitted **once** per key (recorded in ``DossierState.flags``):
 
-* ``at_risk:{v}`` — the apology deadline (one working day before the due) has come and no
-  apology was issued; fires at ``apology_deadline``;
+* ``at_risk:{v}`` — the at-risk warning: no apology issued yet and the apology deadline (by
+  default the end of the working day before the due date) is near; fires at the clock's
+  ``at_risk_at`` (its own lead time) and carries the apology deadline;
 * ``overdue:{v}`` — the due moment has passed unresolved; fires one minute after ``due_at``
   (the clock's resolution: at the due minute the dossier is still on time);
 * ``step:{n}`` — liên thông step ``n`` outlived its own allowance; fires one minute after the
@@ -52,7 +53,7 @@ def pending_deadlines(state: DossierState) -> list[Deadline]:
         return []
     v, out = flag_version(state), []
     if clock.apology_deadline is not None and state.apology is None:
-        out.append(Deadline(clock.apology_deadline, f"at_risk:{v}", clock.apology_deadline))
+        out.append(Deadline(clock.at_risk_at, f"at_risk:{v}", clock.apology_deadline))
     out.append(Deadline(clock.due_at + MINUTE, f"overdue:{v}", clock.due_at))
     step = clock.current_step
     if step is not None:

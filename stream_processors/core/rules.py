@@ -17,8 +17,17 @@ from datetime import date, datetime
 from stream_processors.core.exceptions import UnknownRuleVersionError
 from stream_processors.core.vntime import to_vn
 
-__all__ = ["RuleSet", "DECREE_61_2018", "DECREE_118_2025", "RULE_SETS", "rules_for",
+__all__ = ["RuleSet", "END_OF_PREVIOUS_WORKING_DAY", "SAME_TIME_PREVIOUS_WORKING_DAY",
+           "APOLOGY_DEADLINE_RULES", "DECREE_61_2018", "DECREE_118_2025", "RULE_SETS", "rules_for",
            "rules_by_version"]
+
+
+# How the apology deadline is read from "chậm nhất 01 ngày trước ngày hết hạn" (at the latest one
+# day before the deadline): a date rule by default, the end of the previous working day; the
+# clock-time reading is kept as an option for a province that counts it so.
+END_OF_PREVIOUS_WORKING_DAY = "end_of_previous_working_day"
+SAME_TIME_PREVIOUS_WORKING_DAY = "same_time_previous_working_day"
+APOLOGY_DEADLINE_RULES = (END_OF_PREVIOUS_WORKING_DAY, SAME_TIME_PREVIOUS_WORKING_DAY)
 
 
 @dataclass(frozen=True)
@@ -29,10 +38,18 @@ class RuleSet:
     effective_from: date
     effective_until: date | None  # last day in force, inclusive; None = still in force
     apology_form: str
-    apology_lead_working_days: int = 1  # letter due this many working days before the due moment
+    apology_lead_working_days: int = 1  # letter due this many working days before the due date
+    apology_deadline_rule: str = END_OF_PREVIOUS_WORKING_DAY  # one of APOLOGY_DEADLINE_RULES
+    at_risk_lead_working_days: int = 1  # the warning: same clock time this many days before the due
     max_reschedules: int = 1  # "không quá một lần"
     supplement_requests_late_above: int = 1  # Decision 766: more requests than this ⇒ quá hạn
     financial_obligation_pauses_by_default: bool = False  # sector law decides; catalog may override
+
+    def __post_init__(self) -> None:
+        if self.apology_deadline_rule not in APOLOGY_DEADLINE_RULES:
+            raise UnknownRuleVersionError(
+                f"apology_deadline_rule must be one of {', '.join(APOLOGY_DEADLINE_RULES)}, "
+                f"got {self.apology_deadline_rule!r}")
 
     def in_force_on(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_until is None

@@ -35,7 +35,7 @@ def scenario():
         apology(D[4], t("2025-08-07", "10:00"), t("2025-08-11", "09:30"), t("2025-08-15", "09:30")),
         resolved(D[4], t("2025-08-14", "09:00")),
         received(D[5], t("2025-08-04", "09:30")),
-        apology(D[5], t("2025-08-08", "14:00"), t("2025-08-11", "09:30"), t("2025-08-18", "09:30")),
+        apology(D[5], t("2025-08-08", "17:01"), t("2025-08-11", "09:30"), t("2025-08-18", "09:30")),
         resolved(D[5], t("2025-08-19", "09:00")),
         received(D[6], t("2025-08-04", "09:30")),
         withdrawn(D[6], t("2025-08-05", "09:00")),
@@ -86,7 +86,7 @@ def test_scripted_scenarios(deployment):
         (D[5], "dossier.overdue", FlagScope.DOSSIER, 2, at("2025-08-18", "09:30"), SO_XD),
     ])
     at_risk = next(f for f in flags if f.type == "dossier.at_risk")
-    assert at_risk.data.apology_deadline == at("2025-08-08", "09:30")
+    assert at_risk.data.apology_deadline == at("2025-08-08", "17:00")  # the end of the day before
 
     classified = deployment.read("dossier-classifications", lambda r: len(r) >= 7)
     by_code = {c.subject: c.data for c in classified}

@@ -1,16 +1,19 @@
 """The dossier clock: start, pauses over weekends and holidays, reschedule once, steps, JSON."""
 
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
 
 from stream_processors.core.calendar import default_calendar
-from stream_processors.core.clock import DossierClock, PauseReason, start
+from stream_processors.core.clock import DossierClock, PauseReason, apology_moments, start
 from stream_processors.core.durations import Duration
 from stream_processors.core.exceptions import (ClockStateError, InvalidDurationError,
                                                InvalidPauseError, NaiveDatetimeError,
-                                               RescheduleError)
+                                               RescheduleError, UnknownRuleVersionError)
+from stream_processors.core.office_hours import DEFAULT_HOURS
+from stream_processors.core.rules import rules_by_version
 from stream_processors.core.vntime import VN_TZ
 
 CAL = default_calendar()
@@ -25,7 +28,8 @@ def test_start_receipt_example():
     clock = start(vn(2023, 10, 27, 9, 32, 41), FIVE_DAYS, CAL)
     assert clock.received_at == clock.started_at == vn(2023, 10, 27, 9, 32)  # to the minute
     assert clock.due_at == vn(2023, 11, 3, 9, 32) and clock.due_version == 1
-    assert clock.apology_deadline == vn(2023, 11, 2, 9, 32)
+    assert clock.apology_deadline == vn(2023, 11, 2, 17)  # the end of the day before
+    assert clock.at_risk_at == vn(2023, 11, 2, 9, 32)  # the warning keeps its own lead
     assert clock.rule_version == "nd61-2018" and not clock.is_paused
 
 
@@ -46,7 +50,7 @@ def test_pause_spanning_a_weekend_pushes_by_working_time():
     resumed = paused.resume(vn(2023, 10, 30, 10), CAL)  # Fri 5 h + Mon 3 h = 8 h paused
     assert resumed.due_at == vn(2023, 10, 31, 9) and resumed.due_version == 2
     assert resumed.pauses[0].working_minutes == 480 and resumed.paused_minutes == 480
-    assert resumed.apology_deadline == vn(2023, 10, 30, 9)
+    assert resumed.apology_deadline == vn(2023, 10, 30, 17)
 
 
 def test_pause_spanning_tet_2025():
@@ -128,17 +132,40 @@ def test_pause_after_reschedule_pushes_the_new_appointment():
     assert resumed.due_at == vn(2024, 3, 26, 9) and resumed.apology_deadline is None
 
 
-@pytest.mark.parametrize(("received", "duration", "due", "apology"), [
-    (vn(2024, 3, 11, 9), Duration(14, "working_hours"), vn(2024, 3, 12, 17), vn(2024, 3, 11, 17)),
-    (vn(2024, 3, 13, 9), Duration(3, "working_days"), vn(2024, 3, 18, 9), vn(2024, 3, 15, 9)),
-    (vn(2025, 4, 25, 9), Duration(2, "working_days"), vn(2025, 4, 28, 9), vn(2025, 4, 26, 9)),
-    (vn(2025, 4, 28, 9), Duration(2, "working_days"), vn(2025, 5, 5, 9), vn(2025, 4, 29, 9)),
-    (vn(2024, 3, 11, 9), Duration(5, "calendar_days"), vn(2024, 3, 18, 7), vn(2024, 3, 15, 7)),
-    (vn(2024, 3, 11, 9), Duration(2, "working_hours"), vn(2024, 3, 11, 11), vn(2024, 3, 11, 9)),
+@pytest.mark.parametrize(("received", "duration", "due", "apology", "warning"), [
+    (vn(2024, 3, 11, 9), Duration(14, "working_hours"), vn(2024, 3, 12, 17), vn(2024, 3, 11, 17),
+     vn(2024, 3, 11, 17)),
+    (vn(2024, 3, 13, 9), Duration(3, "working_days"), vn(2024, 3, 18, 9), vn(2024, 3, 15, 17),
+     vn(2024, 3, 15, 9)),
+    (vn(2025, 4, 25, 9), Duration(2, "working_days"), vn(2025, 4, 28, 9), vn(2025, 4, 26, 17),
+     vn(2025, 4, 26, 9)),  # a worked Saturday
+    (vn(2025, 4, 28, 9), Duration(2, "working_days"), vn(2025, 5, 5, 9), vn(2025, 4, 29, 17),
+     vn(2025, 4, 29, 9)),  # the holiday is skipped
+    (vn(2024, 3, 11, 9), Duration(5, "calendar_days"), vn(2024, 3, 18, 7), vn(2024, 3, 15, 17),
+     vn(2024, 3, 15, 7)),
+    (vn(2024, 3, 11, 9), Duration(2, "working_hours"), vn(2024, 3, 11, 11), vn(2024, 3, 11, 9),
+     vn(2024, 3, 11, 9)),  # never before the clock start
 ])
-def test_apology_deadline_is_one_working_day_before(received, duration, due, apology):
+def test_apology_deadline_is_the_end_of_the_working_day_before(received, duration, due, apology,
+                                                               warning):
     clock = start(received, duration, CAL)
-    assert (clock.due_at, clock.apology_deadline) == (due, apology)
+    assert (clock.due_at, clock.apology_deadline, clock.at_risk_at) == (due, apology, warning)
+
+
+def test_apology_deadline_rule_is_configurable_per_rule_set():
+    same_time = replace(rules_by_version("nd118-2025"),
+                        apology_deadline_rule="same_time_previous_working_day")
+    assert apology_moments(vn(2025, 8, 12, 9, 30), vn(2025, 8, 4, 9), same_time, CAL,
+                            DEFAULT_HOURS) == (vn(2025, 8, 11, 9, 30), vn(2025, 8, 11, 9, 30))
+    with pytest.raises(UnknownRuleVersionError, match="apology_deadline_rule"):
+        replace(same_time, apology_deadline_rule="noon")
+
+
+def test_clocks_stored_before_the_warning_lead_decode_to_the_deadline():
+    data = start(vn(2025, 8, 4, 9), FIVE_DAYS, CAL).to_dict()
+    del data["stored_at_risk_at"]
+    old = DossierClock.from_dict(data)
+    assert old.at_risk_at == old.apology_deadline == vn(2025, 8, 8, 17)
 
 
 def test_liên_thông_steps_with_a_pause_inside():

@@ -26,7 +26,7 @@ def test_at_risk_then_overdue_once_each():
     assert early == []
     s, first = fire_due(s, at("2025-08-08", "09:30"))
     assert [type(e.data) for e in first] == [DossierAtRisk]
-    assert first[0].data.apology_deadline == at("2025-08-08", "09:30")
+    assert first[0].data.apology_deadline == at("2025-08-08", "17:00")  # the day before's end
     s, none = fire_due(s, at("2025-08-11", "09:30"))  # at the due minute: still on time
     assert none == []
     s, late = fire_due(s, at("2025-08-11", "09:31"))
