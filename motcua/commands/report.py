@@ -27,6 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                             "for periods ending by 2025-06-30) or per field")
         r.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv")
         r.add_argument("-o", "--output", default="-", help="file (default - = stdout)")
+        if name == "bieu06":
+            r.add_argument("--grading", choices=("date", "moment"), default="date",
+                           help="đúng hạn = finished on the due day (date, default) or within "
+                                "the due minute (moment); printed on the report")
         r.set_defaults(func=run)
     e = sub.add_parser("766", help="Decision 766/QĐ-TTg: six groups, 100 points, per unit "
                                    "(province, departments, communes)")
@@ -104,7 +108,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     where = Attribution(settings.agency_registry(), period, args.as_of)
     if args.report == "bieu06":
         facts = attribute_dossiers(queries.dossier_facts(engine), where, args.by)
-        rows = bieu06.bieu06(facts, period, args.agency)
+        rows = bieu06.bieu06(facts, period, args.agency, args.grading)
         columns, title = bieu06.COLUMNS, "Biểu 06"
     else:
         known = {f.agency: f.agency_name for f in queries.dossier_facts(engine)}
@@ -115,7 +119,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     engine.dispose()
     meta = {"report": args.report, "period": period.label, "start": period.start.isoformat(),
             "end": period.end.isoformat(), "agency": args.agency, "as_of": args.as_of,
-            "by": args.by}
+            "by": args.by, "grading": getattr(args, "grading", None)}
     data = export(title, columns, [r.as_dict() for r in rows], args.format, meta)
     _write(args.output, data)
     return 0

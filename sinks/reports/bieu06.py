@@ -7,9 +7,13 @@ Pure computation over :class:`DossierFacts` (built from the reporting DB by
 * **received**: *online* / *in person & post* = received in the period by that channel;
   *carried over* = received before ``start`` and not ended before ``start``;
   *total* = online + in person & post + carried over.
-* **resolved** = ended in the period (resolved, withdrawn, suspended…), by the stream processor's
-  grading: *trước hạn* / *đúng hạn* / *quá hạn* (a dossier ended but not yet graded is graded
-  here: end < due, end = due, end > due).
+* **resolved** = ended in the period (resolved, withdrawn, suspended…): *trước hạn* / *đúng hạn* /
+  *quá hạn*, graded here by the report's **grading**: ``date`` (the default: *đúng hạn* = finished
+  on the due day, as operations teams read the form, so finishing at 16:00 on a day due at 09:30
+  is *đúng hạn*) or ``moment`` (to the minute, the 766 test: the stream processor's grade). Under
+  ``date`` a processor grade is turned into *đúng hạn* only when the dossier ended on its due
+  day and was not made late by Decision 766's supplement rule; a dossier not yet graded is
+  graded here from its end and due moment.
 * **in progress at period end** = received before ``end`` and not ended before ``end``:
   *quá hạn* if it was flagged overdue (scope dossier) for a due moment before ``end``, else
   *trong hạn*.
@@ -24,10 +28,14 @@ import datetime as dt
 from collections.abc import Iterable
 
 from sinks.reports.periods import Period
+from stream_processors.core.classification import Granularity, classify_resolved
+from stream_processors.core.vntime import to_vn
 
-__all__ = ["DossierFacts", "Bieu06Row", "bieu06", "COLUMNS"]
+__all__ = ["DossierFacts", "Bieu06Row", "bieu06", "COLUMNS", "DEFAULT_GRADING"]
 
-COLUMNS = ("agency", "agency_name", "received_total", "received_online",
+DEFAULT_GRADING = Granularity.DATE
+
+COLUMNS = ("grading", "agency", "agency_name", "received_total", "received_online",
            "received_in_person_post", "carried_over", "resolved_total", "resolved_truoc_han",
            "resolved_dung_han", "resolved_qua_han", "in_progress_total", "in_progress_trong_han",
            "in_progress_qua_han")
@@ -53,6 +61,7 @@ class DossierFacts:
 class Bieu06Row:
     agency: str
     agency_name: str
+    grading: str = DEFAULT_GRADING.value
     received_online: int = 0
     received_in_person_post: int = 0
     carried_over: int = 0
@@ -78,19 +87,27 @@ class Bieu06Row:
         return {c: getattr(self, c) for c in COLUMNS}
 
     def add(self, other: "Bieu06Row") -> None:
-        for f in dataclasses.fields(self)[2:]:
+        for f in dataclasses.fields(self)[3:]:
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
-def _grade(d: DossierFacts) -> str:
-    if d.classification in ("truoc_han", "dung_han", "qua_han"):
-        return d.classification
+def _grade(d: DossierFacts, grading: Granularity) -> str:
+    graded = d.classification in ("truoc_han", "dung_han", "qua_han")
     if d.due_at is None or d.ended_at is None:
-        return "dung_han"
-    return "truoc_han" if d.ended_at < d.due_at else "dung_han" if d.ended_at == d.due_at else "qua_han"
+        return d.classification if graded else "dung_han"
+    if not graded:
+        return classify_resolved(d.ended_at, d.due_at, granularity=grading).value
+    if grading is Granularity.DATE and _day(d.ended_at) == _day(d.due_at) \
+            and (d.classification != "qua_han" or d.ended_at > d.due_at):
+        return "dung_han"  # finished on the due day; a 766 supplement-rule qua_han stays late
+    return d.classification  # the processor graded to the minute
 
 
-def _count(row: Bieu06Row, d: DossierFacts, p: Period) -> None:
+def _day(moment: dt.datetime) -> dt.date:
+    return to_vn(moment, "moment").date()
+
+
+def _count(row: Bieu06Row, d: DossierFacts, p: Period, grading: Granularity) -> None:
     if d.received_at >= p.end or (d.ended_at is not None and d.ended_at < p.start):
         return
     if d.received_at < p.start:
@@ -100,7 +117,7 @@ def _count(row: Bieu06Row, d: DossierFacts, p: Period) -> None:
     else:
         row.received_in_person_post += 1
     if d.ended_at is not None and d.ended_at < p.end:
-        name = "resolved_" + _grade(d)
+        name = "resolved_" + _grade(d, grading)
         setattr(row, name, getattr(row, name) + 1)
     elif any(due < p.end for due in d.overdue_due_ats):
         row.in_progress_qua_han += 1
@@ -108,17 +125,18 @@ def _count(row: Bieu06Row, d: DossierFacts, p: Period) -> None:
         row.in_progress_trong_han += 1
 
 
-def bieu06(facts: Iterable[DossierFacts], period: Period,
-           agency: str | None = None) -> list[Bieu06Row]:
-    """Rows per agency (sorted by code) and a final ``TOTAL`` row."""
+def bieu06(facts: Iterable[DossierFacts], period: Period, agency: str | None = None,
+           grading: Granularity = DEFAULT_GRADING) -> list[Bieu06Row]:
+    """Rows per agency (sorted by code) and a final ``TOTAL`` row; each row names its grading."""
+    grading = Granularity(grading)
     rows: dict[str, Bieu06Row] = {}
     for d in facts:
         if agency is not None and d.agency != agency:
             continue
-        row = rows.setdefault(d.agency, Bieu06Row(d.agency, d.agency_name))
-        _count(row, d, period)
+        row = rows.setdefault(d.agency, Bieu06Row(d.agency, d.agency_name, grading.value))
+        _count(row, d, period, grading)
     out = [rows[k] for k in sorted(rows) if rows[k].received_total]
-    total = Bieu06Row("TOTAL", "Tổng cộng")
+    total = Bieu06Row("TOTAL", "Tổng cộng", grading.value)
     for r in out:
         total.add(r)
     return out + [total]

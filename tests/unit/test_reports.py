@@ -71,6 +71,32 @@ def test_bieu06_agency_filter_and_month() -> None:
     assert as_tuple(rows[0]) == (2, 1, 1, 0, 0, 1, 2, 1)
 
 
+def at(month: int, day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2025, month, day, hour, minute, tzinfo=VN_TZ)
+
+
+#: due Tue 12/8/2025 09:30, graded by the processor to the minute
+DUE_DAY = [f(21, A, "online", at(8, 5, 9, 30), at(8, 12, 16, 0), "qua_han", at(8, 12, 9, 30)),
+           f(22, A, "online", at(8, 5, 9, 30), at(8, 12, 9, 30), "dung_han", at(8, 12, 9, 30)),
+           f(23, A, "online", at(8, 5, 9, 30), at(8, 11, 9, 0), "truoc_han", at(8, 12, 9, 30)),
+           f(24, A, "online", at(8, 5, 9, 30), at(8, 13, 7, 0), "qua_han", at(8, 12, 9, 30)),
+           # ended on time but with two supplement requests: late by Decision 766 either way
+           f(25, A, "online", at(8, 5, 9, 30), at(8, 11, 9, 0), "qua_han", at(8, 12, 9, 30))]
+
+
+@pytest.mark.parametrize(("grading", "truoc", "dung", "qua"), [
+    ("date", 1, 2, 2),  # finished on the due day after the due time: đúng hạn
+    ("moment", 1, 1, 3),
+])
+def test_bieu06_grades_by_date_by_default(grading, truoc, dung, qua) -> None:
+    rows = bieu06(DUE_DAY, parse_period("2025-08"), grading=grading)
+    got = (rows[0].resolved_truoc_han, rows[0].resolved_dung_han, rows[0].resolved_qua_han)
+    assert got == (truoc, dung, qua) and {r.grading for r in rows} == {grading}
+    if grading == "date":
+        assert bieu06(DUE_DAY, parse_period("2025-08"))[0].as_dict() == rows[0].as_dict()
+        assert rows[0].as_dict()["grading"] == "date"  # printed on every format's rows
+
+
 @pytest.mark.parametrize("text,start,end", [
     ("2025", dt.datetime(2025, 1, 1, tzinfo=VN_TZ), dt.datetime(2026, 1, 1, tzinfo=VN_TZ)),
     ("2025-Q4", dt.datetime(2025, 10, 1, tzinfo=VN_TZ), dt.datetime(2026, 1, 1, tzinfo=VN_TZ)),
@@ -110,6 +136,6 @@ def test_exports() -> None:
     assert doc["period"] == "2025-Q3" and doc["rows"][-1]["received_total"] == 8
     wb = openpyxl.load_workbook(io.BytesIO(export("Biểu 06", COLUMNS, rows, "xlsx")))
     ws = wb.active
-    assert [c.value for c in ws[2]] == list(COLUMNS) and ws.cell(5, 3).value == 8
+    assert [c.value for c in ws[2]] == list(COLUMNS) and ws.cell(5, 4).value == 8
     with pytest.raises(ValueError):
         export("x", COLUMNS, rows, "pdf")
