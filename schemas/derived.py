@@ -19,6 +19,9 @@ _frozen = dataclasses.dataclass(frozen=True, slots=True)
 DueVersion = Annotated[int, Rule("1 for the original due moment, 2 after the one reschedule",
                                  minimum=1, maximum=2)]
 Minutes = Annotated[int, Rule("Working minutes", minimum=0)]
+DueEstimate = Annotated[str, Rule(
+    "Why the due moment is an estimate: the holiday windows it crosses that the government has "
+    "not announced yet (None: every day is announced)", max_length=2000)]
 
 
 class FlagScope(enum.StrEnum):
@@ -53,6 +56,7 @@ class DossierAtRisk:
     procedure_code: ProcedureCode
     procedure_name: ShortText
     received_at: dt.datetime
+    due_estimate: DueEstimate | None = None
 
 
 @_frozen
@@ -73,6 +77,7 @@ class DossierOverdue:
     procedure_name: ShortText
     received_at: dt.datetime
     step: Annotated[int, Rule(minimum=1)] | None = None
+    due_estimate: DueEstimate | None = None
 
 
 @_frozen
@@ -87,7 +92,12 @@ class AgencyTime:
 
 @_frozen
 class DossierClassified:
-    """A dossier ended (resolved, returned, rejected, withdrawn or suspended) and was graded."""
+    """A dossier ended (resolved, returned, rejected, withdrawn or suspended) and was graded.
+
+    Graded against the appointment the record carried (NgayHenTra, as the national portal
+    grades) when there was one, else against the statutory duration; ``statutory_due_at`` keeps
+    the latter so a report can show appointments that promised more time than the law allows.
+    """
 
     dossier_code: DossierCode
     procedure_code: ProcedureCode
@@ -101,6 +111,11 @@ class DossierClassified:
     supplement_requests: Annotated[int, Rule(minimum=0)]
     agencies: tuple[AgencyTime, ...] = ()
     end_status: Annotated[int, Rule("TrangThaiHoSo of the ending event", minimum=3, maximum=10)] = 9
+    statutory_due_at: Annotated[dt.datetime, Rule(
+        "The catalog's statutory due at receipt (kept beside the printed appointment)")] | None = None
+    due_basis: Annotated[str, Rule(
+        "What due_at was graded against: the printed appointment (NgayHenTra) or the "
+        "statutory duration", pattern=r"^(appointment|statutory)$")] | None = None
 
 
 @_frozen

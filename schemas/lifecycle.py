@@ -42,10 +42,12 @@ class DossierSubmitted:
 class DossierReceived:
     """Tiếp nhận (status 2): the desk accepted a complete dossier and issued Mẫu 01; the clock starts.
 
-    ``appointment_at`` is the return date the one-stop system printed (NgayHenTra); the pipeline
-    recomputes its own due moment from ``duration`` and keeps both. v2 adds what Decision 766
-    counts (each None when the one-stop system does not report it): fees, digitised components
-    and their reuse, the VNeID-authenticated account; and allows an applicant without a name.
+    ``appointment_at`` is the return date the one-stop system printed (NgayHenTra): the dossier is
+    graded against it (as the national portal grades); the pipeline also computes the statutory
+    due from ``duration`` and keeps both (DossierClassified.statutory_due_at). v2 adds what
+    Decision 766 counts (each None when the one-stop system does not report it): fees, digitised
+    components and their reuse, the VNeID-authenticated account; and allows an applicant without
+    a name.
     """
 
     dossier_code: DossierCode
@@ -86,7 +88,8 @@ class DossierTransferred:
     """Chuyển xử lý / liên thông: the dossier moves to an agency for one step of its chain.
 
     ``step`` counts from 1; ``step_allowance`` is that agency's own allowance on the Phiếu kiểm
-    soát (Mẫu 05). The receiving agency holds the dossier (and its delay) until the next transfer.
+    soát (Mẫu 06; Mẫu 05 before Circular 03/2025). The receiving agency holds the dossier (and
+    its delay) until the next transfer.
     """
 
     dossier_code: DossierCode
@@ -113,7 +116,7 @@ class SupplementReceived:
     """The requested documents arrived; the clock resumes and the due moment moves back.
 
     ``appointment_at`` is the new return date the one-stop system printed, if it reported one
-    (DVCQG ``HoSoBoSung.NgayHenTraMoi``); the pipeline still recomputes its own due moment.
+    (DVCQG ``HoSoBoSung.NgayHenTraMoi``); when given, it becomes the due moment.
     """
 
     dossier_code: DossierCode

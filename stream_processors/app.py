@@ -22,7 +22,7 @@ from stream_processors.core.calendar import default_calendar
 from stream_processors.core.transitions import Context
 from stream_processors.dossiers import agents as dossier_agents
 from stream_processors.metrics import agents as metric_agents
-from stream_processors.telemetry import WorkerTelemetry
+from stream_processors.telemetry import WorkerTelemetry, publish_calendar_status
 from stream_processors.topics import WorkerTopics
 from stream_processors.transport import WorkerApp
 
@@ -78,6 +78,7 @@ def create_app(settings: Settings, bootstrap: str, *, worker_id: str,
     topics, raw = WorkerTopics(settings.topic_prefix), RawTopics(app)
     app.gapless_topics = frozenset({topics.lifecycle, topics.ticks, topics.metric_facts})
     telemetry = WorkerTelemetry(registry)
+    publish_calendar_status(telemetry, default_calendar().status, clock().date())
     ctx = Context(default_calendar(),
                   tolerance=dt.timedelta(seconds=settings.out_of_order_tolerance_s),
                   registry=settings.agency_registry())

@@ -1,15 +1,21 @@
 """Prometheus metrics of the worker, registered on an injected ``CollectorRegistry``.
 
-Labels are bounded: event type, dead-letter reason, flag kind, classification, input topic.
+Labels are bounded: event type, dead-letter reason, flag kind, classification, input topic,
+calendar year (this one and the next two).
 Per-record paths go through :class:`Children` (``Counter.labels`` validates and locks on every
 call; a cached child costs a dict lookup).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-__all__ = ["WorkerTelemetry", "Children"]
+from stream_processors.core.calendar_status import CalendarStatus
+from stream_processors.core.vntime import VN_TZ
+
+__all__ = ["WorkerTelemetry", "Children", "publish_calendar_status"]
 
 
 class Children(dict):
@@ -52,5 +58,22 @@ class WorkerTelemetry:
         self.watermark = Gauge("motcua_worker_watermark_timestamp_seconds",
                                "Highest event time seen by this worker (event-time mode)",
                                registry=registry)
+        self.calendar_estimated = Gauge(
+            "motcua_calendar_estimated_windows", "Holiday windows of a year still estimated "
+            "(rules only, no official notice entered) and not yet over", ["year"],
+            registry=registry)
+        self.calendar_year_start = Gauge(
+            "motcua_calendar_year_start_timestamp_seconds", "When a calendar year begins "
+            "(00:00 Vietnam time), for the estimated-holidays alert", ["year"], registry=registry)
         self.events_of, self.flags_of = Children(self.events), Children(self.flags)
         self.classified_of, self.records_of = Children(self.classified), Children(self.records)
+
+
+def publish_calendar_status(telemetry: WorkerTelemetry, status: CalendarStatus,
+                            today: dt.date) -> None:
+    """Set the calendar gauges for this year and the next two (windows already over count 0)."""
+    for year in range(today.year, today.year + 3):
+        open_ = [w for w in status.windows(year) if w.estimated and w.last >= today]
+        telemetry.calendar_estimated.labels(str(year)).set(len(open_))
+        start = dt.datetime(year, 1, 1, tzinfo=VN_TZ)
+        telemetry.calendar_year_start.labels(str(year)).set(start.timestamp())

@@ -8,6 +8,10 @@ import itertools
 from schemas import lifecycle as lc
 from schemas.cloudevents import Event
 from schemas.fields import Applicant, Channel, Duration, DurationUnit, Level
+from stream_processors.core.calendar import default_calendar
+from stream_processors.core.durations import compute_due
+from stream_processors.core.transitions import engine_duration
+from stream_processors.core.vntime import parse_hhmm
 
 VN = dt.timezone(dt.timedelta(hours=7))
 # Agencies of the shipped registry as they are from 2025-07-01 (the scenarios run in 2025-08)
@@ -35,12 +39,19 @@ def ev(data, time: dt.datetime, id: str | None = None) -> Event:
 def received(c: str, time: dt.datetime, *, days: float = 5, agency: str = SO_XD,
              four_step: bool = False, channel: Channel = Channel.ONLINE,
              procedure: str = "1.004227", field: str = "xay-dung", cutoff: str | None = None,
-             unit: DurationUnit = DurationUnit.WORKING_DAYS) -> Event:
+             unit: DurationUnit = DurationUnit.WORKING_DAYS,
+             appointment: dt.datetime | None = None) -> Event:
+    """A receipt whose printed appointment is ``appointment``, by default the engine's own
+    statutory due (as a desk running the same engine prints it)."""
+    duration = Duration(days, unit)
+    if appointment is None:
+        appointment = compute_due(time, engine_duration(duration), default_calendar(),
+                                  cutoff=parse_hhmm(cutoff, "cutoff") if cutoff else None)
     return ev(lc.DossierReceived(
         dossier_code=c, procedure_code=procedure, procedure_name="Cấp giấy phép xây dựng",
         field_code=field, receiving_agency=DESK, handling_agency=agency,
         handling_agency_name=f"Agency {agency}", level=Level.PROVINCE, channel=channel,
-        duration=Duration(days, unit), appointment_at=time + dt.timedelta(days=7),
+        duration=duration, appointment_at=appointment,
         four_step=four_step, applicant=Applicant(name="Nguyễn Văn A"), cutoff=cutoff), time)
 
 
@@ -59,8 +70,9 @@ def supplement_requested(c: str, time: dt.datetime, agency: str = SO_XD) -> Even
     return ev(lc.SupplementRequested(c, agency, "thiếu bản vẽ"), time)
 
 
-def supplement_received(c: str, time: dt.datetime) -> Event:
-    return ev(lc.SupplementReceived(c), time)
+def supplement_received(c: str, time: dt.datetime,
+                        appointment: dt.datetime | None = None) -> Event:
+    return ev(lc.SupplementReceived(c, appointment), time)
 
 
 def resolved(c: str, time: dt.datetime, agency: str = SO_XD) -> Event:

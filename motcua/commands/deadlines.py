@@ -23,6 +23,8 @@ _UNITS = [u.value for u in DurationUnit]
 _DUE_EPILOG = """examples:
   motcua due --received 2023-10-27T09:32+07:00 --duration 5 --unit working_days
       -> 2023-11-03T09:32:00+07:00
+  motcua due --received 2027-01-25T09:00:00+07:00 --duration 15 --unit working_days
+      -> the due moment, then "estimate: ..." naming the holiday window not yet announced
   motcua due --received 2025-04-24T10:00+07:00 --duration 3 --unit working_days \\
       --pause 2025-04-25T08:00+07:00/2025-04-28T08:00+07:00
 
@@ -64,16 +66,21 @@ def _register_calendar(subparsers: argparse._SubParsersAction) -> None:
         description="List the civil-service calendar exceptions of YEAR with their sources: "
                     "weekdays that are days off (holidays, nghỉ bù, swaps) and Saturdays or "
                     "Sundays that are worked (làm bù). Source: the holidays library, corrected "
-                    "by stream_processors/core/data/calendar_overrides.csv.")
+                    "by stream_processors/core/data/calendar_overrides.csv. Then the year's "
+                    "status: each holiday window announced (with the deciding document) or "
+                    "estimated (rules only), from calendar_status.csv.")
     p.add_argument("year", type=int, metavar="YEAR", help="calendar year, e.g. 2025")
     p.set_defaults(func=run_calendar)
 
 
 def run_due(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        print(_due(args).isoformat())
+        clock = _due(args)
     except DeadlineError as exc:
         return _fail("due", exc)
+    print(clock.due_at.isoformat())
+    if clock.due_estimate:  # the official notice may still move it
+        print(f"estimate: {clock.due_estimate}")
     return 0
 
 
@@ -87,7 +94,7 @@ def _due(args: argparse.Namespace):
     for text in args.pause:
         begin, end = _pause(text)
         clock = clock.pause(begin).resume(end, calendar, hours)
-    return clock.due_at
+    return clock
 
 
 def _pause(text: str):
@@ -112,6 +119,10 @@ def run_calendar(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  {day.isoformat()} {day:%a}  {source}")
         if not entries:
             print("  (none)")
+    status = calendar.status
+    print(f"Status of {args.year}: {status.year_status(args.year)}")
+    for window in status.windows(args.year):
+        print(f"  {window.describe()}")
     return 0
 
 

@@ -1,5 +1,6 @@
-"""``motcua report bieu06|apologies --period P [--agency CODE] [--as-of event|period-end]
-[--by agency|level|field] --format csv|xlsx|json`` and
+"""``motcua report bieu06|apologies|appointments --period P [--agency CODE]
+[--as-of event|period-end] [--by agency|level|field] --format csv|xlsx|json`` (appointments: rows
+by the handling agency the records named; --as-of and --by do not apply) and
 ``motcua report 766 --period P [--unit CODE] --format csv|xlsx|json``."""
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                              "reporting DB")
     sub = p.add_subparsers(dest="report", required=True)
     for name, help_ in (("bieu06", "Biểu số 06/VPCP/KSTT: received / resolved / in progress"),
-                        ("apologies", "per agency: late dossiers and apologies on time, late, missing")):
+                        ("apologies", "per agency: late dossiers and apologies on time, late, missing"),
+                        ("appointments", "per agency: dossiers graded against the printed "
+                                         "appointment, and appointments beyond the statutory due")):
         r = sub.add_parser(name, help=help_)
         r.add_argument("--period", required=True, help="2025, 2025-Q3 or 2025-08 (Vietnam time)")
         r.add_argument("--agency", default=None, help="only this agency code")
@@ -94,7 +97,7 @@ def _write(path: str, data: bytes) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from sinks.db.engine import make_engine
-    from sinks.reports import apologies, bieu06, queries
+    from sinks.reports import apologies, appointments, bieu06, queries
     from sinks.reports.attribution import Attribution, attribute_apologies, attribute_dossiers
     from sinks.reports.export import export
     from sinks.reports.periods import parse_period
@@ -110,6 +113,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         facts = attribute_dossiers(queries.dossier_facts(engine), where, args.by)
         rows = bieu06.bieu06(facts, period, args.agency, args.grading)
         columns, title = bieu06.COLUMNS, "Biểu 06"
+    elif args.report == "appointments":
+        names = {f.agency: f.agency_name for f in queries.dossier_facts(engine)}
+        rows = appointments.appointments(queries.grade_facts(engine), period, names, args.agency)
+        columns, title = appointments.COLUMNS, "Ngày hẹn trả"
     else:
         known = {f.agency: f.agency_name for f in queries.dossier_facts(engine)}
         letters, overdue, names = attribute_apologies(

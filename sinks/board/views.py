@@ -73,7 +73,8 @@ def _row(d: DossierView, flag: Any) -> dict[str, Any]:
             "procedure": flag.procedure_name, "procedure_code": flag.procedure_code,
             "due_at": _iso(d.due_at or flag.due_at), "received_at": _iso(flag.received_at),
             "apology_deadline": _iso(getattr(flag, "apology_deadline", None)),
-            "due_version": flag.due_version, "letters": sorted(d.letters)}
+            "due_version": flag.due_version, "letters": sorted(d.letters),
+            "due_estimate": getattr(flag, "due_estimate", None)}
 
 
 def at_risk(model: BoardModel) -> list[DossierView]:

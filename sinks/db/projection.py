@@ -4,7 +4,8 @@
   event moves ``status``/``status_at`` only forward in event time, so replays and late duplicates
   never move a dossier back. The ending events (3, 7, 8, 9) set ``ended_at`` once ("Đã xử lý
   xong" wins over "Đã trả kết quả", which never sets it). ``due_at`` follows the latest due
-  version seen (flags, apology, classification).
+  version seen (flags, apology, classification); the classification's due moment wins over
+  earlier values of its own version, so the dossier and its grade agree.
 * ``dossier_flags``: one row per (dossier, kind, scope, due version, step): insert-or-ignore.
 * ``classifications``: one row per dossier, the latest grading wins.
 * ``metric_snapshots``: one row per ``{scope}:{key}:{window}``, replaced only by a newer ``as_of``.
@@ -96,7 +97,8 @@ def _flag(conn: Connection, insert: Any, event: Event) -> None:
                scope="dossier" if at_risk else d.scope.value, due_version=d.due_version,
                step=0 if at_risk else (d.step or 0), due_at=d.due_at,
                apology_deadline=d.apology_deadline if at_risk else None,
-               responsible_agency=d.responsible_agency, flagged_at=event.time, event_id=event.id)
+               responsible_agency=d.responsible_agency, flagged_at=event.time, event_id=event.id,
+               due_estimate=d.due_estimate)
     conn.execute(insert(dossier_flags).values(**row).on_conflict_do_nothing())
     _due(conn, d.dossier_code, d.due_at, d.due_version)
 
@@ -120,7 +122,7 @@ def _classified(conn: Connection, insert: Any, event: Event) -> None:
                ended_at=d.ended_at, due_at=d.due_at, due_version=d.due_version,
                used_minutes=d.used_minutes, statutory_minutes=d.statutory_minutes,
                supplement_requests=d.supplement_requests, end_status=d.end_status,
-               event_id=event.id)
+               event_id=event.id, statutory_due_at=d.statutory_due_at, due_basis=d.due_basis)
     stmt = insert(classifications).values(**row)
     conn.execute(stmt.on_conflict_do_update(
         index_elements=[classifications.c.dossier_code],
@@ -133,7 +135,11 @@ def _classified(conn: Connection, insert: Any, event: Event) -> None:
                  .on_conflict_do_nothing())
     conn.execute(update(dossiers).where(c.dossier_code == d.dossier_code).values(
         classification=d.classification.value, ended_at=d.ended_at, end_status=d.end_status))
-    _due(conn, d.dossier_code, d.due_at, d.due_version)
+    # the grade's due moment is the last word on its version (a pause may have moved it since
+    # the receipt's appointment), so the dossier and its classification agree
+    conn.execute(update(dossiers).where(c.dossier_code == d.dossier_code,
+                                        c.due_version <= d.due_version)
+                 .values(due_at=d.due_at, due_version=d.due_version))
 
 
 def _snapshot(conn: Connection, insert: Any, event: Event) -> None:

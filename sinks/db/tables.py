@@ -129,6 +129,7 @@ dossier_flags = Table(
     Column("responsible_agency", String(32), nullable=False),
     Column("flagged_at", TS, nullable=False),
     Column("event_id", String(200), nullable=False),
+    Column("due_estimate", Text),  # why the due is an estimate (unannounced holidays; 0003)
     UniqueConstraint("dossier_code", "kind", "scope", "due_version", "step", name="uq_flag"),
 )
 
@@ -146,6 +147,8 @@ classifications = Table(
     Column("supplement_requests", Integer, nullable=False),
     Column("end_status", Integer, nullable=False),
     Column("event_id", String(200), nullable=False),
+    Column("statutory_due_at", TS),  # the catalog's due at receipt (migration 0003)
+    Column("due_basis", String(16)),  # appointment | statutory: what due_at is
 )
 
 metric_snapshots = Table(

@@ -1,7 +1,8 @@
 """What one apology letter says: a plain value built from the dossier, the flag and the settings.
 
-Pure: no I/O; moments are shown in Vietnam time. The rule version decides the form
-(``nd61-2018`` → Mẫu 04 of Circular 01/2018, ``nd118-2025`` → the Decree 118/2025 form).
+Pure: no I/O; moments are shown in Vietnam time. The rule version and the form kind decide the
+template (``nd61-2018`` → Mẫu 04 of Circular 01/2018; ``nd118-2025`` → Mẫu 04 or Mẫu 05 of
+Circular 03/2025, see ``render.FORM_TEMPLATES``).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class LetterContent:
     new_appointment: dt.datetime
     recipients: tuple[str, ...] = DEFAULT_RECIPIENTS
     signer_title: str = "THỦ TRƯỞNG CƠ QUAN"
+    estimate_note: str | None = None  # the appointments cross holidays not yet announced
+    form: str = "apology"  # or "stop_notice" (Mẫu 05 of Circular 03/2025, Decree 118 only)
 
     def template_values(self) -> dict[str, object]:
         """The names the templates use, with moments formatted the way the forms print them."""

@@ -12,7 +12,7 @@ from typing import Any
 
 from sinks.letters.content import DEFAULT_REASON, LetterContent, letter_id, safe_file_stem
 from sinks.letters.header import letter_header
-from sinks.letters.render import render_html, render_pdf
+from sinks.letters.render import APOLOGY, render_html, render_pdf
 from stream_processors.core.registry import AgencyRegistry
 from stream_processors.core.registry_loader import load_registry
 from stream_processors.core.vntime import to_vn
@@ -23,7 +23,8 @@ __all__ = ["LetterFiles", "NO_NAME", "content_of"]
 NO_NAME = "(chưa có tên chủ hồ sơ)"
 
 
-def content_of(letter: dict[str, Any], dossier: Any, registry: AgencyRegistry) -> LetterContent:
+def content_of(letter: dict[str, Any], dossier: Any, registry: AgencyRegistry,
+               estimate_note: str | None = None, form: str = APOLOGY) -> LetterContent:
     """The printed values of ``letter`` (a ``letters`` row as a dict) for ``dossier``; header,
     signature and copy list from the registry (:mod:`sinks.letters.header`)."""
     applicant = dossier.applicant
@@ -42,7 +43,8 @@ def content_of(letter: dict[str, Any], dossier: Any, registry: AgencyRegistry) -
         procedure_name=dossier.procedure_name, original_appointment=letter["due_at"],
         reason=letter.get("reason") or DEFAULT_REASON,
         new_appointment=letter.get("new_appointment_at") or letter["proposed_appointment_at"],
-        recipients=header.recipients, signer_title=header.signer_title)
+        recipients=header.recipients, signer_title=header.signer_title,
+        estimate_note=estimate_note, form=form)
 
 
 class LetterFiles:
@@ -65,8 +67,9 @@ class LetterFiles:
             raise ValueError(f"{letter_id!r} does not name a file inside {root}")
         return path
 
-    def write(self, letter: dict[str, Any], dossier: Any) -> tuple[Path, Path]:
-        content = content_of(letter, dossier, self.registry)
+    def write(self, letter: dict[str, Any], dossier: Any, estimate_note: str | None = None,
+              form: str = APOLOGY) -> tuple[Path, Path]:
+        content = content_of(letter, dossier, self.registry, estimate_note, form)
         html_path = self.path(letter["letter_id"], "html")
         pdf_path = self.path(letter["letter_id"], "pdf")
         _atomic_write(html_path, render_html(content).encode())

@@ -15,11 +15,35 @@ import jinja2
 
 from sinks.letters.content import LetterContent
 
-__all__ = ["render_html", "render_pdf", "TEMPLATES_DIR", "FONTS_DIR", "FORM_TEMPLATES"]
+__all__ = ["render_html", "render_pdf", "TEMPLATES_DIR", "FONTS_DIR", "FORM_TEMPLATES",
+           "APOLOGY", "STOP_NOTICE", "form_name"]
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
-FORM_TEMPLATES = {"nd61-2018": "nd61-2018.html", "nd118-2025": "nd118-2025.html"}
+APOLOGY, STOP_NOTICE = "apology", "stop_notice"
+#: (rule version, form kind) -> (template, printed form name). The rule version is the dossier's,
+#: fixed at receipt: dossiers received before 2025-07-01 keep the Circular 01/2018 forms, which
+#: had no stop notice.
+FORM_TEMPLATES = {
+    ("nd61-2018", APOLOGY): ("nd61-2018.html", "Mẫu số 04 — Phiếu xin lỗi và hẹn lại ngày trả "
+                                               "kết quả (Thông tư 01/2018/TT-VPCP)"),
+    ("nd118-2025", APOLOGY): ("nd118-2025.html", "Mẫu số 04 — Văn bản xin lỗi và đề nghị gia hạn "
+                                                 "thời gian giải quyết (Thông tư 03/2025/TT-VPCP)"),
+    ("nd118-2025", STOP_NOTICE): ("nd118-2025-stop.html", "Mẫu số 05 — Thông báo dừng giải "
+                                                          "quyết hồ sơ (Thông tư 03/2025/TT-VPCP)"),
+}
+
+
+def form_name(rule_version: str, kind: str = APOLOGY) -> str:
+    """The printed name of the form for a dossier under ``rule_version``; ValueError if none."""
+    return _form(rule_version, kind)[1]
+
+
+def _form(rule_version: str, kind: str) -> tuple[str, str]:
+    try:
+        return FORM_TEMPLATES[(rule_version, kind)]
+    except KeyError:
+        raise ValueError(f"rule_version {rule_version!r} has no {kind} form") from None
 
 
 @functools.cache
@@ -29,11 +53,7 @@ def _environment() -> jinja2.Environment:
 
 
 def _render(content: LetterContent, layout: str) -> str:
-    try:
-        name = FORM_TEMPLATES[content.rule_version]
-    except KeyError:
-        raise ValueError(f"rule_version {content.rule_version!r} has no letter template") from None
-    template = _environment().get_template(name)
+    template = _environment().get_template(_form(content.rule_version, content.form)[0])
     return template.render(layout=layout, **content.template_values())
 
 

@@ -25,16 +25,20 @@ from sinks.db import migrate
 from sinks.db.engine import insert_for, make_engine
 from sinks.db.tables import letter_pending, letters
 from sinks.letters import store
+from sinks.letters.content import safe_file_stem
 from sinks.letters.files import LetterFiles
+from sinks.letters.render import STOP_NOTICE
 from sinks.letters.lifecycle import (ISSUED, LetterState, after_issue, after_overdue,
                                      delivery_channels, issued_state, proposed_appointment)
 from stream_processors.core.calendar import WorkingCalendar, default_calendar
+from stream_processors.core.calendar_status import estimate_note
 from stream_processors.core.rules import rules_for
+from stream_processors.core.vntime import to_vn
 
 __all__ = ["LetterSink", "LETTER_TOPICS"]
 
 LETTER_TOPICS = (topics.LIFECYCLE.name, topics.FLAGS.name)
-_PARKED = (derived.DossierAtRisk, derived.DossierOverdue, L.ApologyIssued)
+_PARKED = (derived.DossierAtRisk, derived.DossierOverdue, L.ApologyIssued, L.DossierSuspended)
 
 
 class LetterSink(BaseSink):
@@ -96,6 +100,8 @@ class LetterSink(BaseSink):
             self._at_risk(conn, insert, event, dossier)
         elif isinstance(event.data, derived.DossierOverdue):
             self._overdue(conn, insert, event, dossier)
+        elif isinstance(event.data, L.DossierSuspended):
+            self._stopped(event, dossier)
         else:
             self._issued(conn, insert, event, dossier)
 
@@ -171,6 +177,21 @@ class LetterSink(BaseSink):
         store.enqueue_deliveries(conn, insert, letter["letter_id"], delivery_channels(
             dossier.channel, applicant.get("email"), applicant.get("phone")), event.time)
 
+    def _stopped(self, event: Event, dossier: Any) -> None:
+        """Mẫu 05 (Thông báo dừng giải quyết hồ sơ) for a dossier under Decree 118; the files
+        ``{code}-dung.html/.pdf`` are rewritten identically on redelivery (no letters row)."""
+        rules = rules_for(dossier.received_at)
+        if rules.stop_form is None:
+            return  # Circular 01/2018 had no stop notice
+        d: L.DossierSuspended = event.data
+        notice = dict(letter_id=f"{safe_file_stem(d.dossier_code)}-dung",
+                      dossier_code=d.dossier_code, rule_version=rules.version,
+                      causing_agency_name=dossier.handling_agency_name, letter_number=None,
+                      drafted_at=event.time, issued_at=event.time, due_at=dossier.appointment_at,
+                      reason=d.reason, new_appointment_at=None,
+                      proposed_appointment_at=dossier.appointment_at)
+        self.files.write(notice, dossier, form=STOP_NOTICE)
+
     # ------------------------------------------------------------------ helpers
 
     def _row(self, dossier: Any, version: int, due_at: dt.datetime, agency: str, agency_name: str,
@@ -186,7 +207,10 @@ class LetterSink(BaseSink):
                     drafted_at=at, **extra)
 
     def _render(self, conn: Connection, letter: dict[str, Any], dossier: Any) -> None:
-        html_path, pdf_path = self.files.write(letter, dossier)
+        last = letter.get("new_appointment_at") or letter["proposed_appointment_at"]
+        estimate = estimate_note(self.calendar.estimates(to_vn(dossier.received_at, "received_at"),
+                                                         to_vn(last, "appointment")))
+        html_path, pdf_path = self.files.write(letter, dossier, estimate)
         store.update_letter(conn, letter["letter_id"], html_path=str(html_path),
                             pdf_path=str(pdf_path))
 

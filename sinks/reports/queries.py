@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
-from sinks.db.tables import dossier_flags, dossiers, letters
+from sinks.db.tables import classifications, dossier_flags, dossiers, letters
 from sinks.reports.apologies import LetterFacts, OverdueFacts
+from sinks.reports.appointments import GradeFacts
 from sinks.reports.bieu06 import DossierFacts
 
-__all__ = ["dossier_facts", "letter_facts", "overdue_facts"]
+__all__ = ["dossier_facts", "letter_facts", "overdue_facts", "grade_facts"]
 
 
 def _overdue_rows(engine: Engine) -> list:
@@ -57,3 +58,13 @@ def overdue_facts(engine: Engine) -> list[OverdueFacts]:
     return [OverdueFacts(r.dossier_code, r.responsible_agency, r.due_at,
                          *places.get(r.dossier_code, (None, None)))
             for r in _overdue_rows(engine)]
+
+
+def grade_facts(engine: Engine) -> list[GradeFacts]:
+    c = classifications.c
+    q = select(c.dossier_code, c.handling_agency, c.ended_at, c.due_at, c.statutory_due_at,
+               c.due_basis)
+    with engine.connect() as conn:
+        rows = list(conn.execute(q))
+    return [GradeFacts(r.dossier_code, r.handling_agency, r.ended_at, r.due_at, r.statutory_due_at,
+                       r.due_basis) for r in rows]

@@ -9,6 +9,11 @@ Sunday the government declared worked (làm bù for a swapped day). Two layers d
    ``day_off`` or ``working_day``), which always wins. It corrects the library and adds
    announcements a pinned release lacks; adding next year's is a data edit (docs/deadlines.md).
 
+3. the **status table** ``data/calendar_status.csv`` (:mod:`calendar_status`): which holiday
+   windows are *announced* (with the deciding document) and which are only *estimated* (rules
+   only); :meth:`WorkingCalendar.estimates` says which estimated windows a span of days crosses,
+   so a due date derived from them can say it is an estimate.
+
 Lookups are set membership on a per-year table built once, so ``is_working_day`` is cheap enough
 to call for every event. Dates are civil dates in Vietnam; an aware datetime is converted first.
 """
@@ -24,6 +29,7 @@ from typing import NamedTuple
 
 import holidays
 
+from stream_processors.core.calendar_status import CalendarStatus, Window
 from stream_processors.core.datafile import DATA_DIR, read_rows
 from stream_processors.core.exceptions import DeadlineError
 from stream_processors.core.vntime import vn_date
@@ -59,7 +65,9 @@ class _Year:
 class WorkingCalendar:
     """Working days of the civil service. Build with :meth:`from_csv` or :func:`default_calendar`."""
 
-    def __init__(self, overrides: Iterable[Override] = (), *, use_library: bool = True) -> None:
+    def __init__(self, overrides: Iterable[Override] = (), *, use_library: bool = True,
+                 status: CalendarStatus | None = None) -> None:
+        self.status = status if status is not None else _default_status()
         self._overrides: dict[int, list[Override]] = {}
         for row in overrides:
             self._overrides.setdefault(row.day.year, []).append(row)
@@ -67,9 +75,14 @@ class WorkingCalendar:
         self._years: dict[int, _Year] = {}
 
     @classmethod
-    def from_csv(cls, path: Path = DEFAULT_OVERRIDES) -> "WorkingCalendar":
+    def from_csv(cls, path: Path = DEFAULT_OVERRIDES,
+                 status: CalendarStatus | None = None) -> "WorkingCalendar":
         """The library base plus the override table at ``path`` (validated, see :func:`load_overrides`)."""
-        return cls(load_overrides(path))
+        return cls(load_overrides(path), status=status)
+
+    def estimates(self, first: date, last: date) -> list[Window]:
+        """Estimated holiday windows the days ``[first, last]`` cross (see calendar_status)."""
+        return self.status.estimates(vn_date(first), vn_date(last))
 
     def is_working_day(self, day: date) -> bool:
         """True if civil servants work on ``day`` (a date, or an aware datetime in any zone)."""
@@ -164,6 +177,11 @@ def load_overrides(path: Path = DEFAULT_OVERRIDES) -> list[Override]:
         seen[day] = row.line
         rows.append(Override(day, kind, row.get("name"), row.get("source")))
     return rows
+
+
+@functools.lru_cache(maxsize=1)
+def _default_status() -> CalendarStatus:
+    return CalendarStatus.from_csv()
 
 
 @functools.lru_cache(maxsize=1)

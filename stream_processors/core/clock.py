@@ -12,6 +12,15 @@ Resolution is **the minute**: every moment given to the clock is truncated to th
   the unit; the due never moves earlier.
 * :meth:`~DossierClock.reschedule` — an apology's new appointment; allowed ``max_reschedules``
   times (once) by the rule set, later than the current due, never while paused.
+* **The deadline that counts**: :func:`start` takes the ``appointment`` the one-stop system
+  printed (NgayHenTra) when the record carries one; the dossier is then due at that appointment
+  (``due_basis`` ``appointment``: the national portal grades against it, Decision 766, 2.1), and
+  the catalog's statutory due is kept beside it (``statutory_due_at``). Without an appointment,
+  or when it equals the statutory due, the basis is ``statutory`` (motcua derived it, so a
+  calendar change re-derives it). :attr:`DossierClock.appointment_beyond_statutory` is the
+  finding "the appointment promised more time than the law allows".
+* ``due_estimate`` — why the due moment is an **estimate** (None when every day from the clock
+  start to the due is announced): the estimated holiday windows it crosses (calendar_status).
 * ``due_version`` starts at 1 and increases whenever the due moment changes (resume, reschedule),
   so a timer armed for an older version can be recognised as stale.
 * ``apology_deadline`` — by the rule set's ``apology_deadline_rule``: by default the **end of the
@@ -31,6 +40,7 @@ from typing import Any
 
 from stream_processors.core import clock_codec
 from stream_processors.core.calendar import WorkingCalendar
+from stream_processors.core.calendar_status import estimate_note
 from stream_processors.core.clock_pauses import PauseTracking
 from stream_processors.core.clock_records import Pause, PauseReason, Step
 from stream_processors.core.clock_steps import StepTracking
@@ -44,7 +54,10 @@ from stream_processors.core.rules import (SAME_TIME_PREVIOUS_WORKING_DAY, RuleSe
                                          rules_by_version, rules_for)
 from stream_processors.core.vntime import to_minute, to_vn
 
-__all__ = ["DossierClock", "start", "apology_moments", "Pause", "PauseReason", "Step"]
+__all__ = ["DossierClock", "start", "apology_moments", "Pause", "PauseReason", "Step",
+           "APPOINTMENT", "STATUTORY"]
+
+APPOINTMENT, STATUTORY = "appointment", "statutory"  # what the due moment was taken from
 
 
 def _moment(value: datetime, param: str) -> datetime:
@@ -61,6 +74,10 @@ class DossierClock(PauseTracking, StepTracking):
     frozen_due_at: datetime  # the due moment; while paused, as it stood when the pause began
     stored_apology_deadline: datetime | None
     stored_at_risk_at: datetime | None = None  # None on clocks stored before the warning had a lead
+    statutory_due_at: datetime | None = None  # the catalog duration's due at receipt
+    appointment_at: datetime | None = None  # the printed appointment at receipt, if any
+    due_basis: str = STATUTORY  # APPOINTMENT when the due is the printed appointment
+    due_estimate: str | None = None  # why the due is an estimate (estimated calendar days crossed)
     due_version: int = 1
     reschedules: int = 0
     supplement_requests: int = 0
@@ -87,6 +104,23 @@ class DossierClock(PauseTracking, StepTracking):
     def apology_deadline(self) -> datetime | None:
         """Latest moment for the apology letter; None while paused, closed or out of reschedules."""
         return None if self.is_paused or self.is_closed else self.stored_apology_deadline
+
+    @property
+    def appointment_beyond_statutory(self) -> bool:
+        """True when the printed appointment (at receipt) is later than the statutory due."""
+        return (self.appointment_at is not None and self.statutory_due_at is not None
+                and self.appointment_at > self.statutory_due_at)
+
+    def with_appointment(self, appointment: datetime, calendar: WorkingCalendar,
+                         hours: OfficeHours = DEFAULT_HOURS) -> "DossierClock":
+        """The due moment set to an appointment a lifecycle event carries (NgayHenTraMoi on a
+        supplement's receipt); unchanged when it is already the due. Refused while paused."""
+        at = self._check_open(appointment, "appointment_at")
+        if self.is_paused:
+            raise ClockStateError("appointment_at: resume the clock before setting an appointment")
+        if at == self.frozen_due_at:
+            return self
+        return replace(self, due_basis=APPOINTMENT)._with_due(at, calendar, hours)
 
     @property
     def at_risk_at(self) -> datetime | None:
@@ -142,7 +176,9 @@ class DossierClock(PauseTracking, StepTracking):
                 raise ClockStateError("calendar is required to compute the next apology deadline")
             return moved._with_due(new_due, calendar, hours)
         return replace(moved, frozen_due_at=new_due, due_version=self.due_version + 1,
-                       stored_apology_deadline=None, stored_at_risk_at=None)
+                       stored_apology_deadline=None, stored_at_risk_at=None,
+                       due_estimate=_estimate(self.started_at, new_due, calendar)
+                       if calendar is not None else self.due_estimate)
 
     def close(self, at: datetime) -> "DossierClock":
         """End the clock (resolved, rejected, stopped or withdrawn); an open pause stays recorded."""
@@ -178,11 +214,13 @@ class DossierClock(PauseTracking, StepTracking):
 
 def start(received_at: datetime, duration: Duration, calendar: WorkingCalendar,
           hours: OfficeHours = DEFAULT_HOURS, cutoff: time | None = None,
-          rules: RuleSet | None = None) -> DossierClock:
+          rules: RuleSet | None = None, appointment: datetime | None = None) -> DossierClock:
     """Start the clock of a complete dossier received at ``received_at`` (tiếp nhận).
 
     ``rules`` defaults to the rule set in force at receipt (it must be one of ``RULE_SETS``, as
-    the clock stores only its version); ``cutoff`` is the procedure's.
+    the clock stores only its version); ``cutoff`` is the procedure's. ``appointment`` is the
+    printed NgayHenTra, if the record carries one: it becomes the due moment (see the module
+    docstring); it must be after the receipt.
     """
     received = _moment(received_at, "received_at")
     if not isinstance(duration, Duration):
@@ -191,9 +229,20 @@ def start(received_at: datetime, duration: Duration, calendar: WorkingCalendar,
     if rules_by_version(rules.version) != rules:
         raise UnknownRuleVersionError(f"rules {rules.version!r} is not one of RULE_SETS")
     started = clock_start(received, calendar, hours, cutoff)
-    due = due_from_start(started, duration, calendar, hours)
+    statutory = due_from_start(started, duration, calendar, hours)
+    printed = None if appointment is None else _moment(appointment, "appointment_at")
+    if printed is not None and printed <= received:
+        raise ClockStateError(f"appointment_at ({printed}) must be after receipt ({received})")
+    basis = APPOINTMENT if printed not in (None, statutory) else STATUTORY
+    due = printed if basis == APPOINTMENT else statutory
     apology, warning = apology_moments(due, started, rules, calendar, hours)
-    return DossierClock(rules.version, duration, received, started, due, apology, warning)
+    return DossierClock(rules.version, duration, received, started, due, apology, warning,
+                        statutory_due_at=statutory, appointment_at=printed, due_basis=basis,
+                        due_estimate=_estimate(started, due, calendar))
+
+
+def _estimate(started: datetime, due: datetime, calendar: WorkingCalendar) -> str | None:
+    return estimate_note(calendar.estimates(started.date(), due.date()))
 
 
 def apology_moments(due: datetime, started: datetime, rules: RuleSet, calendar: WorkingCalendar,

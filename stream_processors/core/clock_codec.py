@@ -18,7 +18,8 @@ __all__ = ["SCHEMA", "encode", "decode"]
 SCHEMA = 1
 _MOMENTS = ("received_at", "started_at", "frozen_due_at", "stored_apology_deadline",
             "paused_at", "closed_at")
-_OPTIONAL_MOMENTS = ("stored_at_risk_at",)  # absent from clocks stored before it existed
+_OPTIONAL_MOMENTS = ("stored_at_risk_at", "statutory_due_at", "appointment_at")  # absent from
+# clocks stored before they existed
 _COUNTS = ("due_version", "reschedules", "supplement_requests")
 
 
@@ -29,6 +30,8 @@ def encode(clock: Any) -> dict[str, Any]:
     data.update({name: iso(getattr(clock, name)) for name in _MOMENTS + _OPTIONAL_MOMENTS})
     data.update({name: getattr(clock, name) for name in _COUNTS})
     data["pause_reason"] = clock.pause_reason.value if clock.pause_reason else None
+    data["due_basis"] = clock.due_basis
+    data["due_estimate"] = clock.due_estimate
     data["pauses"] = [p.to_dict() for p in clock.pauses]
     data["steps"] = [s.to_dict() for s in clock.steps]
     return data
@@ -43,6 +46,8 @@ def decode(data: dict[str, Any]) -> dict[str, Any]:
     fields.update({name: from_iso(data[name], name) for name in _MOMENTS})
     fields.update({name: from_iso(data.get(name), name) for name in _OPTIONAL_MOMENTS})
     fields.update({name: int(data[name]) for name in _COUNTS})
+    fields["due_basis"] = data.get("due_basis", "statutory")
+    fields["due_estimate"] = data.get("due_estimate")
     reason = data["pause_reason"]
     fields["pause_reason"] = PauseReason(reason) if reason else None
     fields["pauses"] = tuple(Pause.from_dict(p) for p in data["pauses"])

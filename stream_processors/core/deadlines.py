@@ -92,7 +92,7 @@ def _flag(state: DossierState, d: Deadline, now: datetime, registry: AgencyRegis
     common = dict(dossier_code=state.code, due_version=flag_version(state),
                   responsible_agency=agency, responsible_agency_name=name,
                   procedure_code=r.procedure_code, procedure_name=r.procedure_name,
-                  received_at=clock.received_at)
+                  received_at=clock.received_at, due_estimate=clock.due_estimate)
     kind = d.key.split(":")[0]
     if kind == "at_risk":
         data = DossierAtRisk(due_at=clock.due_at, apology_deadline=d.moment, **common)

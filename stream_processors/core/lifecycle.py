@@ -146,5 +146,6 @@ def _classified(state: DossierState, ctx: Context) -> Emit:
         agencies=tuple(AgencyTime(s.agency, i, s.used_minutes or 0,
                                   s.allowance.working_minutes(ctx.hours))
                        for i, s in enumerate(clock.steps, start=1)),
-        end_status=state.end_status)
+        end_status=state.end_status, statutory_due_at=clock.statutory_due_at,
+        due_basis=clock.due_basis)
     return Emit(data, state.ended_at, event_id(state.code, "classified"))

@@ -80,7 +80,8 @@ def _received(s: DossierState, e: Event, c: Context) -> DossierState:
     _require(s, (NEW, SUBMITTED), "dossier.received")
     d: lc.DossierReceived = e.data
     cutoff = parse_hhmm(d.cutoff, "cutoff") if d.cutoff else None
-    clock = engine.start(e.time, engine_duration(d.duration), c.calendar, c.hours, cutoff)
+    clock = engine.start(e.time, engine_duration(d.duration), c.calendar, c.hours, cutoff,
+                         appointment=d.appointment_at)
     receipt = Receipt(d.procedure_code, d.procedure_name, d.field_code, d.receiving_agency,
                       d.handling_agency, d.level.value, d.channel.value, d.four_step,
                       d.appointment_at.isoformat(), d.pauses_on_financial_obligation)
@@ -120,7 +121,11 @@ def _supplement_requested(s: DossierState, e: Event, c: Context) -> DossierState
 
 def _supplement_received(s: DossierState, e: Event, c: Context) -> DossierState:
     _require(s, (SUPPLEMENT,), "dossier.supplement_received")
-    return replace(s, status=PROCESSING, clock=s.clock.resume(e.time, c.calendar, c.hours))
+    d: lc.SupplementReceived = e.data
+    clock = s.clock.resume(e.time, c.calendar, c.hours)
+    if d.appointment_at is not None:  # the desk's new appointment (NgayHenTraMoi) counts
+        clock = clock.with_appointment(d.appointment_at, c.calendar, c.hours)
+    return replace(s, status=PROCESSING, clock=clock)
 
 
 def _financial_requested(s: DossierState, e: Event, c: Context) -> DossierState:

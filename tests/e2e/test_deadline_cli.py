@@ -64,3 +64,20 @@ def test_help_is_available():
         run = motcua(command, "--help")
         assert run.returncode == 0 and "usage: motcua " + command in run.stdout
     assert motcua("calendar", "1800").returncode == 2
+
+
+def test_a_due_date_crossing_an_unannounced_tet_says_it_is_an_estimate():
+    run = motcua("due", "--received", "2027-01-25T09:00:00+07:00", "--duration", "15",
+                 "--unit", "working_days")
+    due, note = run.stdout.splitlines()
+    assert run.returncode == 0 and due == "2027-02-22T09:00:00+07:00"  # rules only: Tết 4–10/2
+    assert note.startswith("estimate: ") and "Tết Nguyên đán Đinh Mùi 2027" in note
+    assert "No official notice found" in note
+
+
+def test_calendar_2027_says_which_windows_are_estimated_and_why():
+    run = motcua("calendar", "2027")
+    assert run.returncode == 0 and "Status of 2027: estimated" in run.stdout
+    tet = next(line for line in run.stdout.splitlines() if "Tết Nguyên đán Đinh Mùi" in line)
+    assert ": estimated — No official notice found as of 2026-12-07" in tet
+    assert "Status of 2025: announced" in motcua("calendar", "2025").stdout

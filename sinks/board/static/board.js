@@ -53,15 +53,18 @@
 
   function pct(v) { return v === null || v === undefined ? "—" : (v * 100).toFixed(1) + "%"; }
 
-  function countdownCell(iso) {
-    const td = el("td", null, { "data-deadline": iso || "", class: "countdown" });
+  function countdownCell(iso, estimate) {
+    const attrs = { "data-deadline": iso || "", class: "countdown" };
+    if (estimate) { attrs["data-estimate"] = "1"; attrs.title = estimate; }
+    const td = el("td", null, attrs);
     tick(td);
     return td;
   }
 
   function tick(td) {
     const [txt, cls] = fmtLeft(td.dataset.deadline);
-    td.textContent = txt;
+    // an estimated due (holidays not yet announced) is marked ≈, the reason in the tooltip
+    td.textContent = td.dataset.estimate ? "≈ " + txt : txt;
     td.className = "countdown " + cls;
   }
 
@@ -97,9 +100,10 @@
     $("#s-letters").textContent = s.letters; $("#s-dlq").textContent = s.dead_letters;
     fillRows("#at-risk", "at_risk", state.at_risk, (r) => [codeCell(r.code), el("td", r.procedure),
       el("td", r.agency_name, { title: r.agency }), countdownCell(r.apology_deadline),
-      countdownCell(r.due_at), letterCell(r.letters)]);
+      countdownCell(r.due_at, r.due_estimate), letterCell(r.letters)]);
     fillRows("#overdue", "overdue", state.overdue, (r) => [codeCell(r.code), el("td", r.procedure),
-      el("td", r.agency_name, { title: r.agency }), countdownCell(r.due_at), letterCell(r.letters)]);
+      el("td", r.agency_name, { title: r.agency }), countdownCell(r.due_at, r.due_estimate),
+      letterCell(r.letters)]);
     fillRows("#league", null, state.league.map((r, i) => ({ ...r, code: r.agency, rank: i + 1 })), (r) => [
       el("td", r.rank),
       el("td", r.name, { title: r.agency }), el("td", pct(r.on_time)), el("td", pct(r.apology)),
