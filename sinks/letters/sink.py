@@ -186,7 +186,8 @@ class LetterSink(BaseSink):
         d: L.DossierSuspended = event.data
         notice = dict(letter_id=f"{safe_file_stem(d.dossier_code)}-dung",
                       dossier_code=d.dossier_code, rule_version=rules.version,
-                      causing_agency_name=dossier.handling_agency_name, letter_number=None,
+                      causing_agency=d.agency, causing_agency_name=dossier.handling_agency_name,
+                      letter_number=None,
                       drafted_at=event.time, issued_at=event.time, due_at=dossier.appointment_at,
                       reason=d.reason, new_appointment_at=None,
                       proposed_appointment_at=dossier.appointment_at)

@@ -50,7 +50,8 @@ class Pause:
 
 @dataclass(frozen=True)
 class Step:
-    """One agency's turn in a liên thông chain (a row of the Phiếu kiểm soát, Mẫu 05).
+    """One agency's turn in a liên thông chain (a row of the Phiếu kiểm soát: Mẫu 06 of
+    Circular 03/2025, Mẫu 05 of Circular 01/2018).
 
     ``deadline`` is the step's own due moment (allowance counted from entry, pushed back by
     pauses while the step is open). ``used_minutes`` = working minutes at the agency minus

@@ -2,7 +2,9 @@
 
 * ``nd61-2018`` — Decree 61/2018/NĐ-CP (as amended by Decree 107/2021/NĐ-CP) with Circular
   01/2018/TT-VPCP; in force 2018-06-21 to 2025-06-30.
-* ``nd118-2025`` — Decree 118/2025/NĐ-CP (amended by Decree 367/2025/NĐ-CP); from 2025-07-01.
+* ``nd118-2025`` — Decree 118/2025/NĐ-CP (amended by Decree 367/2025/NĐ-CP) with Circular
+  03/2025/TT-VPCP (15/9/2025; its Appendix I renumbers the forms: 04 apology and extension,
+  05 stop notice (new), 06 control slip, 07 tracking book); from 2025-07-01.
 
 Only the *configurable differences* live here, as data. The values are the project's reading of
 domain.md; several are UNVERIFIED there (the 118/2025 form name, financial-obligation pauses) and
@@ -38,6 +40,8 @@ class RuleSet:
     effective_from: date
     effective_until: date | None  # last day in force, inclusive; None = still in force
     apology_form: str
+    control_slip_form: str  # Phiếu kiểm soát quá trình giải quyết hồ sơ (liên thông steps)
+    stop_form: str | None = None  # the notice sent when a dossier is stopped, if the rules have one
     apology_lead_working_days: int = 1  # letter due this many working days before the due date
     apology_deadline_rule: str = END_OF_PREVIOUS_WORKING_DAY  # one of APOLOGY_DEADLINE_RULES
     at_risk_lead_working_days: int = 1  # the warning: same clock time this many days before the due
@@ -63,14 +67,21 @@ DECREE_61_2018 = RuleSet(
     effective_from=date(2018, 6, 21),
     effective_until=date(2025, 6, 30),
     apology_form="Mẫu 04 — Phiếu xin lỗi và hẹn lại ngày trả kết quả (Thông tư 01/2018/TT-VPCP)",
+    control_slip_form="Mẫu 05 — Phiếu kiểm soát quá trình giải quyết hồ sơ "
+                      "(Thông tư 01/2018/TT-VPCP)",
 )
 
 DECREE_118_2025 = RuleSet(
     version="nd118-2025",
-    legal_basis="Nghị định 118/2025/NĐ-CP (sửa đổi bởi Nghị định 367/2025/NĐ-CP)",
+    legal_basis="Nghị định 118/2025/NĐ-CP (sửa đổi bởi Nghị định 367/2025/NĐ-CP); "
+                "Thông tư 03/2025/TT-VPCP",
     effective_from=date(2025, 7, 1),
     effective_until=None,
-    apology_form="Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết",
+    apology_form="Mẫu 04 — Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết "
+                 "(Thông tư 03/2025/TT-VPCP)",
+    control_slip_form="Mẫu 06 — Phiếu kiểm soát quá trình giải quyết hồ sơ "
+                      "(Thông tư 03/2025/TT-VPCP)",
+    stop_form="Mẫu 05 — Thông báo dừng giải quyết hồ sơ (Thông tư 03/2025/TT-VPCP)",
 )
 
 RULE_SETS: tuple[RuleSet, ...] = (DECREE_61_2018, DECREE_118_2025)

@@ -174,3 +174,24 @@ def test_a_letter_of_an_agency_the_registry_does_not_know_is_refused(sink) -> No
                     time=DEADLINE, source="urn:test")
     with pytest.raises(UnknownAgencyError, match="000.00.99.H47"):
         sink.write([env(bad)])
+
+
+def test_a_stopped_dossier_gets_the_form_05_stop_notice(sink: LetterSink, tmp_path) -> None:
+    stop = Event.new(L.DossierSuspended(CODE, AGENCY, "Người nộp không bổ sung hồ sơ"),
+                     time=RECEIVED + dt.timedelta(days=3), source="urn:test")
+    sink.write([env(stop), env(received())])  # parked until the receipt, then drawn
+    sink.write([env(stop)])  # redelivery rewrites the same files
+    pdf = tmp_path / "letters" / f"{CODE}-dung.pdf"
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    assert "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ" in text and CODE in text
+    assert "Lý do dừng giải quyết: Người nộp không bổ sung hồ sơ" in text
+    assert rows(sink) == [] and count(sink, letter_pending) == 0
+
+
+def test_a_dossier_of_the_2018_rules_gets_no_stop_notice(sink: LetterSink, tmp_path) -> None:
+    old = "000.00.15.H47-250602-0001"
+    at = dt.datetime(2025, 6, 2, 9, 0, tzinfo=VN_TZ)
+    sink.write([env(received(old, at=at)),
+                env(Event.new(L.DossierSuspended(old, AGENCY, "Dừng"), time=at, source="x"))])
+    assert not (tmp_path / "letters" / f"{old}-dung.pdf").exists()

@@ -29,7 +29,12 @@ def test_versions_switch_on_2025_07_01_vietnam_time():
 def test_stable_versions_and_forms():
     assert [r.version for r in RULE_SETS] == ["nd61-2018", "nd118-2025"]
     assert DECREE_61_2018.apology_form.startswith("Mẫu 04 — Phiếu xin lỗi và hẹn lại ngày trả")
-    assert DECREE_118_2025.apology_form == "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết"
+    assert DECREE_118_2025.apology_form.startswith(
+        "Mẫu 04 — Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết")
+    assert DECREE_118_2025.control_slip_form.startswith("Mẫu 06 — Phiếu kiểm soát")
+    assert DECREE_61_2018.control_slip_form.startswith("Mẫu 05 — Phiếu kiểm soát")
+    assert DECREE_118_2025.stop_form.startswith("Mẫu 05 — Thông báo dừng giải quyết hồ sơ")
+    assert DECREE_61_2018.stop_form is None
     for rules in RULE_SETS:
         assert (rules.apology_lead_working_days, rules.max_reschedules,
                 rules.supplement_requests_late_above) == (1, 1, 1)
