@@ -16,8 +16,8 @@ __all__ = [
 ]
 
 _frozen = dataclasses.dataclass(frozen=True, slots=True)
-DueVersion = Annotated[int, Rule("1 for the original due moment, 2 after the one reschedule",
-                                 minimum=1, maximum=2)]
+DueVersion = Annotated[int, Rule("1 for the original due moment, + 1 after the one reschedule "
+                                 "and after every re-derivation by a calendar change", minimum=1)]
 Minutes = Annotated[int, Rule("Working minutes", minimum=0)]
 DueEstimate = Annotated[str, Rule(
     "Why the due moment is an estimate: the holiday windows it crosses that the government has "

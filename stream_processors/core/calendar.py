@@ -66,8 +66,10 @@ class WorkingCalendar:
     """Working days of the civil service. Build with :meth:`from_csv` or :func:`default_calendar`."""
 
     def __init__(self, overrides: Iterable[Override] = (), *, use_library: bool = True,
-                 status: CalendarStatus | None = None) -> None:
+                 status: CalendarStatus | None = None, version: int = 0) -> None:
         self.status = status if status is not None else _default_status()
+        self.version = version  # operator changes applied on top of the shipped tables
+        self._rows = tuple(overrides)
         self._overrides: dict[int, list[Override]] = {}
         for row in overrides:
             self._overrides.setdefault(row.day.year, []).append(row)
@@ -79,6 +81,16 @@ class WorkingCalendar:
                  status: CalendarStatus | None = None) -> "WorkingCalendar":
         """The library base plus the override table at ``path`` (validated, see :func:`load_overrides`)."""
         return cls(load_overrides(path), status=status)
+
+    def with_changes(self, changes: Iterable[Override]) -> "WorkingCalendar":
+        """A new calendar (``version`` + the number of changes): ``changes`` — operator decisions
+        such as a late official notice or a storm day off — win over every earlier row, the last
+        one for a date winning. This calendar is unchanged."""
+        changes = tuple(changes)
+        latest = {c.day: c for c in changes}
+        rows = [r for r in self._rows if r.day not in latest] + list(latest.values())
+        return WorkingCalendar(rows, use_library=self._use_library, status=self.status,
+                               version=self.version + len(changes))
 
     def estimates(self, first: date, last: date) -> list[Window]:
         """Estimated holiday windows the days ``[first, last]`` cross (see calendar_status)."""

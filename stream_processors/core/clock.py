@@ -48,8 +48,8 @@ from stream_processors.core.durations import Duration, clock_start, due_from_sta
 from stream_processors.core.exceptions import (ClockStateError, InvalidDurationError,
                                                InvalidPauseError, RescheduleError,
                                                UnknownRuleVersionError)
-from stream_processors.core.office_hours import (DEFAULT_HOURS, OfficeHours, clamp_into_hours,
-                                                 working_minutes_between)
+from stream_processors.core.office_hours import (DEFAULT_HOURS, OfficeHours, add_working_minutes,
+                                                 clamp_into_hours, working_minutes_between)
 from stream_processors.core.rules import (SAME_TIME_PREVIOUS_WORKING_DAY, RuleSet,
                                          rules_by_version, rules_for)
 from stream_processors.core.vntime import to_minute, to_vn
@@ -78,6 +78,7 @@ class DossierClock(PauseTracking, StepTracking):
     appointment_at: datetime | None = None  # the printed appointment at receipt, if any
     due_basis: str = STATUTORY  # APPOINTMENT when the due is the printed appointment
     due_estimate: str | None = None  # why the due is an estimate (estimated calendar days crossed)
+    rederivations: int = 0  # due moments re-derived after a calendar change
     due_version: int = 1
     reschedules: int = 0
     supplement_requests: int = 0
@@ -121,6 +122,30 @@ class DossierClock(PauseTracking, StepTracking):
         if at == self.frozen_due_at:
             return self
         return replace(self, due_basis=APPOINTMENT)._with_due(at, calendar, hours)
+
+    def rederive(self, calendar: WorkingCalendar,
+                 hours: OfficeHours = DEFAULT_HOURS) -> "DossierClock":
+        """The clock with its due re-derived under ``calendar`` (a calendar change).
+
+        Only a due motcua derived itself moves: basis ``statutory``, never rescheduled, not
+        closed. The statutory due is recomputed from the clock start and every finished pause
+        pushes it back by its working minutes under the new calendar. Unchanged → ``self``;
+        changed → a new due version (``rederivations`` + 1, apology moments recomputed). An open
+        liên thông step keeps its deadline (known limit).
+        """
+        if self.is_closed or self.due_basis != STATUTORY or self.reschedules:
+            return self
+        statutory = due = due_from_start(self.started_at, self.duration, calendar, hours)
+        pauses = []
+        for p in self.pauses:
+            minutes = working_minutes_between(p.started_at, p.ended_at, calendar, hours)
+            due = add_working_minutes(due, minutes, calendar, hours)
+            pauses.append(replace(p, working_minutes=minutes))
+        if due == self.frozen_due_at:
+            return self
+        moved = replace(self, pauses=tuple(pauses), rederivations=self.rederivations + 1,
+                        statutory_due_at=statutory)
+        return moved._with_due(due, calendar, hours)
 
     @property
     def at_risk_at(self) -> datetime | None:

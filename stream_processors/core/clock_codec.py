@@ -32,6 +32,7 @@ def encode(clock: Any) -> dict[str, Any]:
     data["pause_reason"] = clock.pause_reason.value if clock.pause_reason else None
     data["due_basis"] = clock.due_basis
     data["due_estimate"] = clock.due_estimate
+    data["rederivations"] = clock.rederivations
     data["pauses"] = [p.to_dict() for p in clock.pauses]
     data["steps"] = [s.to_dict() for s in clock.steps]
     return data
@@ -48,6 +49,7 @@ def decode(data: dict[str, Any]) -> dict[str, Any]:
     fields.update({name: int(data[name]) for name in _COUNTS})
     fields["due_basis"] = data.get("due_basis", "statutory")
     fields["due_estimate"] = data.get("due_estimate")
+    fields["rederivations"] = int(data.get("rederivations", 0))
     reason = data["pause_reason"]
     fields["pause_reason"] = PauseReason(reason) if reason else None
     fields["pauses"] = tuple(Pause.from_dict(p) for p in data["pauses"])

@@ -10,8 +10,9 @@ Three kinds, each emitted **once** per key (recorded in ``DossierState.flags``):
 * ``step:{n}`` — liên thông step ``n`` outlived its own allowance; fires one minute after the
   step's deadline.
 
-``v`` is the **flag due version**: 1 for the original appointment, 2 after the one reschedule by
-apology (the engine's own ``due_version`` also moves on resume; that is not a new version here).
+``v`` is the **flag due version**: 1 for the original appointment, + 1 after the one reschedule by
+apology and + 1 for every re-derivation after a calendar change (:func:`reissue_due`; the engine's
+own ``due_version`` also moves on resume; that is not a new version here).
 A paused clock has no moving due, so nothing fires while paused. Flags name the agency holding the
 dossier when they fire — with a registry, the agency that continues it *then* (a department merged
 away while the dossier was open hands its flags to its successor, by procedure and field); the
@@ -26,12 +27,15 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from schemas.derived import DossierAtRisk, DossierOverdue, FlagScope
+from stream_processors.core.calendar import WorkingCalendar
 from stream_processors.core.dossier_state import DossierState
+from stream_processors.core.office_hours import DEFAULT_HOURS, OfficeHours
 from stream_processors.core.outputs import Emit, event_id
 from stream_processors.core.registry import AgencyRegistry
 from stream_processors.core.vntime import to_vn
 
-__all__ = ["Deadline", "pending_deadlines", "fire_due", "flag_version", "responsible_now"]
+__all__ = ["Deadline", "Reissue", "pending_deadlines", "fire_due", "flag_version", "reissue_due",
+           "responsible_now"]
 
 MINUTE = timedelta(minutes=1)
 
@@ -42,8 +46,42 @@ class Deadline(NamedTuple):
     moment: datetime  # the deadline carried by the flag
 
 
+class Reissue(NamedTuple):
+    """A new due version after a calendar change: the flags of the old version are withdrawn."""
+    dossier_code: str
+    old_version: int
+    new_version: int
+    old_due_at: datetime
+    new_due_at: datetime
+    withdrawn: tuple[str, ...]  # flag keys of the old version already emitted
+
+
 def flag_version(state: DossierState) -> int:
-    return 1 + (state.clock.reschedules if state.clock else 0)
+    clock = state.clock
+    return 1 + (clock.reschedules + clock.rederivations if clock else 0)
+
+
+def reissue_due(state: DossierState, calendar: WorkingCalendar,
+                hours: OfficeHours = DEFAULT_HOURS) -> tuple[DossierState, Reissue | None]:
+    """Re-derive an open dossier's due under a changed ``calendar``.
+
+    None when nothing moved (a closed dossier, a due taken from a printed appointment or an
+    apology, a change that does not touch the dossier's days, or the same change replayed), so
+    applying a change twice re-issues nothing. Otherwise the state carries the new due version:
+    :func:`pending_deadlines` then yields the new version's flags, and the returned
+    :class:`Reissue` lists the old version's flags to withdraw.
+    """
+    clock = state.clock
+    if clock is None or state.is_ended:
+        return state, None
+    moved = clock.rederive(calendar, hours)
+    if moved is clock:
+        return state, None
+    old = flag_version(state)
+    withdrawn = tuple(k for k in state.flags if k.endswith(f":{old}"))
+    state = replace(state, clock=moved)
+    return state, Reissue(state.code, old, flag_version(state), clock.frozen_due_at,
+                          moved.frozen_due_at, withdrawn)
 
 
 def pending_deadlines(state: DossierState) -> list[Deadline]:

@@ -92,7 +92,7 @@ CASES = [
     ("items not array", _data("dossier.supplement_requested", _set("items", "a,b")), "data.items", "must be an array"),
     ("item empty", _data("dossier.supplement_requested", _set("items", [""])), "data.items.0", "at least 1"),
     ("negative fee", _data("dossier.financial_obligation_requested", _set("amount_vnd", -1)), "data.amount_vnd", ">="),
-    ("due version 3", _data("dossier.at_risk", _set("due_version", 3)), "data.due_version", "<= 2"),
+    ("due version 0", _data("dossier.at_risk", _set("due_version", 0)), "data.due_version", ">= 1"),
     ("metric value NaN-ish", _data("metrics.snapshot", _set("values", {"x": "high"})), "data.values.x", "finite number"),
     ("data not object", _data(R, lambda d: d.clear()), "data.dossier_code", "is required"),
     ("unknown type", _header(R, "ce_type", b"dossier.teleported"), "header ce_type", "unknown event type"),
