@@ -15,7 +15,7 @@ from sinks.db.migrate import upgrade
 from sinks.db.projection import apply_event
 from sinks.db.tables import classifications, dossiers
 from stream_processors.core.calendar import default_calendar
-from stream_processors.core.catalog import load_catalog
+from stream_processors.core.catalog_loader import load_catalog
 from tests.worker_harness import Deployment
 
 pytestmark = pytest.mark.integration
