@@ -6,6 +6,9 @@ Stack: the standard library's ``ThreadingHTTPServer`` (no framework to keep patc
   ``application/json``) or an array of them (``application/cloudevents-batch+json``); lifecycle
   types only.
 * ``POST /v1/dvcqg`` — one ``HoSoDongBoDVC`` snapshot or an array, mapped like ``replay``.
+* ``POST /v1/calendar`` — ``{"date", "kind": "off"|"work", "source", "name"?}``: an operator's
+  calendar change, published as ``calendar.changed`` (the same as ``motcua calendar set``; token
+  scope ``calendar`` required).
 * ``GET /healthz`` (no auth) and ``GET /openapi.json`` (the committed ``openapi.json``).
 
 A request is validated whole: any invalid item → 400 with one ``{index, field, rule}`` per
@@ -19,6 +22,7 @@ Content-Length, 413 body over the limit, 415 wrong Content-Type, 503 outbox writ
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import logging
 import sqlite3
@@ -27,11 +31,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from producers.calendar_change import change_event
 from producers.dvcqg import Lookup, dossier_key, map_snapshot
 from producers.ingest_auth import TokenTable
 from producers.ingest_rate import RateLimiter
 from producers.publisher import Publisher
 from schemas.cloudevents import Event, from_json
+from schemas.calendar import CALENDAR_KINDS, CalendarChanged
 from schemas.errors import ContractError
 from schemas.registry import EVENT_TYPES
 from schemas.topics import FEEDBACK, LIFECYCLE
@@ -87,6 +93,25 @@ def _lifecycle_event(obj: Any) -> Event:
     return from_json(obj)
 
 
+def calendar_event(obj: Any) -> Event:
+    """The ``calendar.changed`` event of a request body; ContractError names the bad field."""
+    if not isinstance(obj, dict):
+        raise ContractError("", "must be a JSON object")
+    for field in ("date", "kind", "source"):
+        if not isinstance(obj.get(field), str) or not obj[field].strip():
+            raise ContractError(field, "is required (a string)")
+    if obj["kind"] not in CALENDAR_KINDS:
+        raise ContractError("kind", "must be off or work")
+    try:
+        day = dt.date.fromisoformat(obj["date"])
+    except ValueError:
+        raise ContractError("date", "must be YYYY-MM-DD") from None
+    name = obj.get("name") or f"Thay đổi lịch: {day} {obj['kind']}"
+    return change_event(CalendarChanged(day, CALENDAR_KINDS[obj["kind"]],
+                                        obj["source"].strip()[:300], str(name)[:300]),
+                        "urn:motcua:ingest-api")
+
+
 class IngestService:
     """Validation and durable acceptance, independent of HTTP."""
 
@@ -135,6 +160,20 @@ class IngestService:
         except _Rejected:
             return _error(400, "validation failed", problems)
 
+    def accept_calendar(self, body: bytes) -> Response:
+        try:
+            items, single = _items(body)
+            if not single:
+                raise ContractError("", "must be one calendar change (a JSON object)")
+            event = calendar_event(items[0])
+        except ContractError as exc:
+            return _error(400, "validation failed", [_problem(None, exc)])
+
+        def store(db: sqlite3.Connection) -> None:
+            self.publisher.publish([event], db)
+
+        return self._commit(store, [event.id], single=True)
+
     def _map_one(self, obj: Any, db: sqlite3.Connection) -> list[str]:
         if self._lookup is None:
             self._lookup = self._lookup_factory()
@@ -169,7 +208,8 @@ def make_server(service: IngestService, tokens: TokenTable, max_bytes: int, host
     ``limiter`` caps each token's request rate (429)."""
     openapi = OPENAPI_PATH.read_bytes()
     routes = {"/v1/events": ("events", service.accept_events),
-              "/v1/dvcqg": ("dvcqg", service.accept_dvcqg)}
+              "/v1/dvcqg": ("dvcqg", service.accept_dvcqg),
+              "/v1/calendar": ("calendar", service.accept_calendar)}
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "motcua-ingest"

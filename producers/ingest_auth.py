@@ -1,6 +1,7 @@
 """Bearer tokens of the ingest API: ``name:secret[:scope+scope]`` entries, comma-separated.
 
-Scopes are ``events`` (POST /v1/events) and ``dvcqg`` (POST /v1/dvcqg); no scope = both. Every
+Scopes are ``events`` (POST /v1/events) and ``dvcqg`` (POST /v1/dvcqg); no scope = both.
+``calendar`` (POST /v1/calendar, an operator's calendar change) is granted only when named. Every
 configured secret is compared with :func:`hmac.compare_digest` (no early exit), so the time
 taken does not reveal which token or how much of it matched.
 """
@@ -12,9 +13,10 @@ import hmac
 
 from motcua.settings import SettingsError
 
-__all__ = ["SCOPES", "Token", "TokenTable"]
+__all__ = ["SCOPES", "KNOWN_SCOPES", "Token", "TokenTable"]
 
-SCOPES = frozenset({"events", "dvcqg"})
+SCOPES = frozenset({"events", "dvcqg"})  # what a token without a scope list may post
+KNOWN_SCOPES = SCOPES | {"calendar"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,9 +38,10 @@ class TokenTable:
             name, _, rest = entry.partition(":")
             secret, _, scopes = rest.partition(":")
             wanted = frozenset(filter(None, scopes.split("+"))) or SCOPES
-            if not name or len(secret) < 16 or not wanted <= SCOPES:
+            if not name or len(secret) < 16 or not wanted <= KNOWN_SCOPES:
                 raise SettingsError(f"MOTCUA_INGEST_TOKENS entry {n} ({name or '?'}): expected "
-                                    "name:secret[:events+dvcqg] with a secret of 16+ characters")
+                                    "name:secret[:events+dvcqg+calendar] with a secret of 16+ "
+                                    "characters")
             tokens.append(Token(name, secret.encode(), wanted))
         return cls(tokens)
 

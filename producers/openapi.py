@@ -84,6 +84,9 @@ def openapi_document() -> dict[str, Any]:
                                  "application/json"]),
             "/v1/dvcqg": _post("National-portal HoSoDongBoDVC snapshots",
                                "#/components/schemas/HoSoDongBoDVC", ["application/json"]),
+            "/v1/calendar": _post("An operator's calendar change (token scope calendar): a date "
+                                  "off or worked, with the deciding document",
+                                  "#/components/schemas/CalendarChange", ["application/json"]),
             "/healthz": {"get": {"summary": "Liveness and outbox backlog", "security": [],
                                  "responses": {"200": {"description": "ok"}}}},
             "/openapi.json": {"get": {"summary": "This document", "security": [],
@@ -92,6 +95,13 @@ def openapi_document() -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "CloudEvent": _cloudevent(), "HoSoDongBoDVC": _DVCQG,
+                "CalendarChange": {"type": "object", "required": ["date", "kind", "source"],
+                                   "properties": {
+                                       "date": {"type": "string", "format": "date"},
+                                       "kind": {"enum": ["off", "work"]},
+                                       "source": {"type": "string", "minLength": 1,
+                                                  "description": "document number and date"},
+                                       "name": {"type": "string"}}},
                 "Accepted": {"type": "object", "properties": {
                     "id": {"type": "string"}, "ids": {"type": "array", "items": {"type": "string"}}}},
                 "Problems": {"type": "object", "properties": {

@@ -68,6 +68,8 @@ def natural_key(data: Any) -> str:
     """The subject / Kafka key of an event's data (see each topic's ``key`` in schemas.topics)."""
     if hasattr(data, "window") and hasattr(data, "scope"):
         return f"{data.scope}:{data.key}:{data.window}"
+    if hasattr(data, "calendar_key"):
+        return data.calendar_key
     if hasattr(data, "source_offset"):
         return f"{data.source_topic}/{data.source_partition}/{data.source_offset}"
     if hasattr(data, "feedback_id"):

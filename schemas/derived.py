@@ -12,7 +12,7 @@ from schemas.model import Rule
 
 __all__ = [
     "AgencyTime", "Classification", "DeadLettered", "DossierAtRisk", "DossierClassified",
-    "DossierOverdue", "FlagScope", "LetterDrafted", "MetricSnapshot",
+    "DossierFlagsWithdrawn", "DossierOverdue", "FlagScope", "LetterDrafted", "MetricSnapshot",
 ]
 
 _frozen = dataclasses.dataclass(frozen=True, slots=True)
@@ -77,6 +77,23 @@ class DossierOverdue:
     procedure_name: ShortText
     received_at: dt.datetime
     step: Annotated[int, Rule(minimum=1)] | None = None
+    due_estimate: DueEstimate | None = None
+
+
+@_frozen
+class DossierFlagsWithdrawn:
+    """A calendar change re-issued the dossier's due moment as ``new_due_version``: the flags of
+    ``due_version`` are withdrawn (``withdrawn``: the kinds already raised, possibly none) and
+    the new version's flags follow when their moments come. Once per (dossier, due version).
+    """
+
+    dossier_code: DossierCode
+    due_version: DueVersion
+    new_due_version: DueVersion
+    previous_due_at: dt.datetime
+    due_at: dt.datetime
+    withdrawn: tuple[Annotated[str, Rule(pattern=r"^(at_risk|overdue)$")], ...]
+    reason: ShortText
     due_estimate: DueEstimate | None = None
 
 

@@ -90,6 +90,10 @@ def _operations() -> dict[str, Any]:
                               "The PAKN system (and the simulator) publishes citizen feedback."),
         "receiveFeedback": op("receive", topics.FEEDBACK,
                               "The reporting sink, for the Decision 766 satisfaction group."),
+        "publishCalendarChanges": op("send", topics.CALENDAR_CHANGES,
+                                     "Operators (motcua calendar set, the ingest API) change the calendar."),
+        "receiveCalendarChanges": op("receive", topics.CALENDAR_CHANGES,
+                                     "Workers re-derive the open dossiers' due moments."),
     }
 
 

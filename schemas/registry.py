@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from schemas import catalog, derived, feedback, lifecycle, topics
+from schemas import calendar, catalog, derived, feedback, lifecycle, topics
 from schemas.codes import TrangThaiHoSo as S
 from schemas.topics import Topic
 
@@ -68,10 +68,12 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType("feedback.step_taken", feedback.FeedbackStepTaken, topics.FEEDBACK),
     EventType("dossier.at_risk", derived.DossierAtRisk, _F),
     EventType("dossier.overdue", derived.DossierOverdue, _F),
+    EventType("dossier.flags_withdrawn", derived.DossierFlagsWithdrawn, _F),
     EventType("dossier.classified", derived.DossierClassified, topics.CLASSIFICATIONS),
     EventType("metrics.snapshot", derived.MetricSnapshot, topics.METRICS),
     EventType("letter.drafted", derived.LetterDrafted, topics.LETTERS),
     EventType("pipeline.dead_lettered", derived.DeadLettered, topics.DEAD_LETTERS),
+    EventType("calendar.changed", calendar.CalendarChanged, topics.CALENDAR_CHANGES),
 )
 
 _BY_TYPE = {e.type: e for e in EVENT_TYPES}

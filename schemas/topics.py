@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 
-__all__ = ["ALL_TOPICS", "INTERNAL_NOTE", "PUBLIC_TOPICS", "Topic", "CATALOG", "CLASSIFICATIONS",
-           "DEAD_LETTERS", "DEADLINE_TICKS", "FEEDBACK", "FLAGS", "LETTERS", "LIFECYCLE", "METRICS",
+__all__ = ["ALL_TOPICS", "INTERNAL_NOTE", "PUBLIC_TOPICS", "Topic", "CALENDAR_CHANGES", "CATALOG",
+           "CLASSIFICATIONS", "DEAD_LETTERS", "DEADLINE_TICKS", "FEEDBACK", "FLAGS", "LETTERS",
+           "LIFECYCLE", "METRICS",
            "METRIC_FACTS", "prefixed"]
 
 #: What the contract says of every internal topic (AsyncAPI channel description, docs).
@@ -37,7 +38,8 @@ CATALOG = Topic(
     "procedure-catalog", "The procedure catalog with its public-disclosure details.",
     key="procedure code (mã TTHC)", cleanup_policy="compact")
 FLAGS = Topic(
-    "dossier-flags", "At-risk and overdue flags, once per (dossier, kind, due version).",
+    "dossier-flags", "At-risk and overdue flags, once per (dossier, kind, due version), and the "
+    "withdrawal of a due version's flags when a calendar change re-issues the due moment.",
     key="dossier code")
 CLASSIFICATIONS = Topic(
     "dossier-classifications", "Biểu 06 grading of each dossier when it ends.", key="dossier code")
@@ -62,9 +64,14 @@ METRIC_FACTS = Topic(
     "bundles: one record per scope key per lifecycle batch.",
     key="{scope}:{key}", internal=True)
 
+CALENDAR_CHANGES = Topic(
+    "calendar-changes", "Operator changes of the working calendar (a date off or worked, with "
+    "its document); the latest change of a date wins.",
+    key="{date}:{scope}", cleanup_policy="compact", partitions=1)
+
 ALL_TOPICS: tuple[Topic, ...] = (
     LIFECYCLE, CATALOG, FLAGS, CLASSIFICATIONS, METRICS, LETTERS, DEAD_LETTERS, DEADLINE_TICKS,
-    METRIC_FACTS, FEEDBACK,
+    METRIC_FACTS, FEEDBACK, CALENDAR_CHANGES,
 )
 #: The topics of the contract: every record on them is a CloudEvents 1.0 event (binary mode).
 PUBLIC_TOPICS: tuple[Topic, ...] = tuple(t for t in ALL_TOPICS if not t.internal)

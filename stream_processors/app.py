@@ -16,8 +16,9 @@ from typing import Any
 import faust
 from prometheus_client import CollectorRegistry
 
-from motcua.kafka import aiokafka_config, faust_config
+from motcua.kafka import aiokafka_config, faust_config, kafka_python_config
 from motcua.settings import Settings
+from stream_processors.calendar import agents as calendar_agents
 from stream_processors.core.calendar import default_calendar
 from stream_processors.core.transitions import Context
 from stream_processors.dossiers import agents as dossier_agents
@@ -86,6 +87,8 @@ def create_app(settings: Settings, bootstrap: str, *, worker_id: str,
                   clock=clock)
     processor = dossier_agents.register(app, raw, topics, telemetry, ctx, settings, **common)
     aggregator = metric_agents.register(app, raw, topics, telemetry, settings, **common)
+    calendar_agents.register(app, raw, topics, processor, kafka_python_config(settings, bootstrap),
+                             source=settings.event_source, clock=clock)
 
     async def keep_assigned(_sender: Any, assigned: Any, **__: Any) -> None:
         processor.keep_partitions({tp.partition for tp in assigned

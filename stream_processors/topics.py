@@ -33,6 +33,14 @@ class WorkerTopics:
         return self.name(topics.DEADLINE_TICKS)
 
     @property
+    def calendar_changes(self) -> str:
+        return self.name(topics.CALENDAR_CHANGES)
+
+    @property
+    def flags(self) -> str:
+        return self.name(topics.FLAGS)
+
+    @property
     def metric_facts(self) -> str:
         return self.name(topics.METRIC_FACTS)
 

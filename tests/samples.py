@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from schemas import catalog, derived, feedback, lifecycle as L
+from schemas import calendar, catalog, derived, feedback, lifecycle as L
 from schemas.cloudevents import Event
 from schemas.fields import Applicant, Channel, Duration, DurationUnit, Fee, Level
 
@@ -73,6 +73,10 @@ def sample_data() -> list[object]:
                                   dossier_code=CODE),
         feedback.FeedbackStepTaken("PAKN-2025-0042", AGENCY, feedback.FeedbackAction.HANDLED,
                                    satisfied=True),
+        derived.DossierFlagsWithdrawn(CODE, 1, 2, DUE, DUE + dt.timedelta(days=1), ("at_risk",),
+                                      "calendar change 2025-11-07 day_off: QĐ 1/QĐ-UBND (ví dụ)"),
+        calendar.CalendarChanged(dt.date(2025, 11, 7), "day_off", "QĐ 1/QĐ-UBND (ví dụ)",
+                                 "Nghỉ do bão (ví dụ)"),
     ]
 
 

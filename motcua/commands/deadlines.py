@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from motcua.commands import calendar_changes
 from motcua.settings import Settings
 from stream_processors.core.calendar import default_calendar
 from stream_processors.core.clock import start
@@ -69,7 +70,14 @@ def _register_calendar(subparsers: argparse._SubParsersAction) -> None:
                     "by stream_processors/core/data/calendar_overrides.csv. Then the year's "
                     "status: each holiday window announced (with the deciding document) or "
                     "estimated (rules only), from calendar_status.csv.")
-    p.add_argument("year", type=int, metavar="YEAR", help="calendar year, e.g. 2025")
+    p.add_argument("year", metavar="YEAR|set|history",
+                   help="calendar year, e.g. 2025; or 'set DATE off|work --source DOC' to publish "
+                        "a calendar change; or 'history' to list the changes with their sources")
+    p.add_argument("change", nargs="*", metavar="DATE off|work", help=argparse.SUPPRESS)
+    p.add_argument("--source", help="set: the deciding document (number and date)")
+    p.add_argument("--scope", default="province", choices=("province",),
+                   help="set: where the change applies (default province)")
+    p.add_argument("--name", help="set: a short name for the change")
     p.set_defaults(func=run_calendar)
 
 
@@ -108,6 +116,19 @@ def _pause(text: str):
 
 
 def run_calendar(args: argparse.Namespace, settings: Settings) -> int:
+
+    if args.year == "set":
+        if len(args.change) != 2:
+            return _fail("calendar", DeadlineError("usage: calendar set YYYY-MM-DD off|work "
+                                                   "--source DOC"))
+        return calendar_changes.run_set(*args.change, args.source, args.scope, args.name, settings)
+    if args.year == "history":
+        return calendar_changes.run_history(settings)
+    try:
+        args.year = int(args.year)
+    except ValueError:
+        return _fail("calendar", DeadlineError(f"YEAR must be a year, set or history, got "
+                                               f"{args.year!r}"))
     if not 1995 <= args.year <= 2100:
         return _fail("calendar", DeadlineError(f"YEAR must be between 1995 and 2100, got {args.year}"))
     calendar = default_calendar()

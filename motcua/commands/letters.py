@@ -13,7 +13,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("letters", help="list, show or export apology letters")
     sub = p.add_subparsers(dest="letters_command", required=True)
     ls = sub.add_parser("list", help="one line per letter")
-    ls.add_argument("--state", choices=("drafted", "issued_on_time", "issued_late", "missed"))
+    ls.add_argument("--state", choices=("drafted", "issued_on_time", "issued_late", "missed",
+                                              "superseded"))
     ls.add_argument("--agency", default=None)
     ls.set_defaults(func=run_list)
     show = sub.add_parser("show", help="a letter's fields and deliveries")

@@ -142,6 +142,14 @@ class BoardModel:
             self._adopt(d, data)
         _note(d, event.time, event.type, f"{data.scope} {data.responsible_agency_name}")
 
+    def _withdrawn(self, event: Event) -> None:
+        """A calendar change re-issued the due: the old version's flags leave the lists."""
+        data: derived.DossierFlagsWithdrawn = event.data
+        d = self.dossier(data.dossier_code)
+        if data.new_due_version > d.due_version:
+            d.due_version, d.due_at = data.new_due_version, data.due_at
+        _note(d, event.time, event.type, data.reason)
+
     def _flag(self, key: str, kind: str) -> None:
         if key not in self._seen:
             self._remember(key)
@@ -231,6 +239,7 @@ _HANDLERS = {
         L.ResultReturned, L.ApologyIssued, L.FeedbackGiven, L.FeePaid, L.ClockHeartbeat)},
     derived.DossierAtRisk: BoardModel._at_risk,
     derived.DossierOverdue: BoardModel._overdue,
+    derived.DossierFlagsWithdrawn: BoardModel._withdrawn,
     derived.DossierClassified: BoardModel._classified,
     derived.LetterDrafted: BoardModel._letter,
     derived.MetricSnapshot: BoardModel._snapshot,

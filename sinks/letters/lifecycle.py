@@ -6,7 +6,8 @@ States::
        │    ──ApologyIssued (later, or no deadline known)──▶ issued_late
        └──DossierOverdue(scope=dossier, same due version)──▶ missed ──ApologyIssued──▶ issued_late
 
-``issued_*`` are final: a replayed or second ApologyIssued changes nothing. A flag for an
+A draft whose due version is withdrawn by a calendar change (``dossier.flags_withdrawn``) becomes
+``superseded``; the new version's at-risk flag drafts a new letter. ``issued_*`` are final: a replayed or second ApologyIssued changes nothing. A flag for an
 already issued letter changes nothing. The proposed new appointment is the deadline engine's
 due moment of ``extension_days`` working days counted from the current due moment.
 """
@@ -30,6 +31,7 @@ class LetterState(enum.StrEnum):
     ISSUED_ON_TIME = "issued_on_time"
     ISSUED_LATE = "issued_late"
     MISSED = "missed"
+    SUPERSEDED = "superseded"  # a calendar change re-issued the due: the draft's dates are void
 
 
 ISSUED = frozenset({LetterState.ISSUED_ON_TIME, LetterState.ISSUED_LATE})

@@ -83,7 +83,13 @@ class LetterSink(BaseSink):
 
     def apply(self, conn: Connection, insert: Any, event: Event) -> None:
         data = event.data
-        if isinstance(data, L.DossierReceived):
+        if isinstance(data, derived.DossierFlagsWithdrawn):
+            conn.execute(update(letters).where(
+                letters.c.dossier_code == data.dossier_code,
+                letters.c.due_version == data.due_version,
+                letters.c.state == LetterState.DRAFTED.value).values(
+                    state=LetterState.SUPERSEDED.value))
+        elif isinstance(data, L.DossierReceived):
             store.save_dossier(conn, insert, event)
             self._unpark(conn, insert, data.dossier_code)
         elif isinstance(data, _PARKED):

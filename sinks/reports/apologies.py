@@ -70,8 +70,10 @@ def apologies(letters: Iterable[LetterFacts], overdue: Iterable[OverdueFacts], p
     for lt in letters:
         names.setdefault(lt.agency, lt.agency_name)
         if period.contains(lt.due_at) and agency in (None, lt.agency):
+            col = _STATE_COLUMN.get(lt.state)
+            if col is None:
+                continue  # superseded by a calendar change: the re-issued version's letter counts
             r = row(lt.agency)
-            col = _STATE_COLUMN[lt.state]
             setattr(r, col, getattr(r, col) + 1)
     late: dict[str, set[str]] = {}
     for f in overdue:

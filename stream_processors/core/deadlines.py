@@ -26,7 +26,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from schemas.derived import DossierAtRisk, DossierOverdue, FlagScope
+from schemas.derived import DossierAtRisk, DossierFlagsWithdrawn, DossierOverdue, FlagScope
 from stream_processors.core.calendar import WorkingCalendar
 from stream_processors.core.dossier_state import DossierState
 from stream_processors.core.office_hours import DEFAULT_HOURS, OfficeHours
@@ -35,7 +35,7 @@ from stream_processors.core.registry import AgencyRegistry
 from stream_processors.core.vntime import to_vn
 
 __all__ = ["Deadline", "Reissue", "pending_deadlines", "fire_due", "flag_version", "reissue_due",
-           "responsible_now"]
+           "responsible_now", "withdrawal"]
 
 MINUTE = timedelta(minutes=1)
 
@@ -140,3 +140,13 @@ def _flag(state: DossierState, d: Deadline, now: datetime, registry: AgencyRegis
         data = DossierOverdue(scope=FlagScope.STEP, due_at=d.moment, step=len(clock.steps),
                               **common)
     return Emit(data, now, event_id(state.code, d.key))
+
+
+def withdrawal(state: DossierState, reissue: Reissue, now: datetime, reason: str) -> Emit:
+    """The ``dossier.flags_withdrawn`` event of a re-issue (id stable per dossier and version)."""
+    data = DossierFlagsWithdrawn(
+        dossier_code=state.code, due_version=reissue.old_version,
+        new_due_version=reissue.new_version, previous_due_at=reissue.old_due_at,
+        due_at=reissue.new_due_at, withdrawn=tuple(k.split(":")[0] for k in reissue.withdrawn),
+        reason=reason[:300], due_estimate=state.clock.due_estimate)
+    return Emit(data, now, event_id(state.code, f"withdrawn:{reissue.old_version}"))

@@ -34,7 +34,8 @@ from schemas.errors import ContractError
 from schemas.lifecycle import ClockHeartbeat
 from stream_processors.core.clock_records import from_iso, iso
 from stream_processors.core.deadline_index import DeadlineIndex
-from stream_processors.core.deadlines import fire_due, pending_deadlines
+from stream_processors.core.calendar import WorkingCalendar
+from stream_processors.core.deadlines import fire_due, pending_deadlines, reissue_due, withdrawal
 from stream_processors.core.dossier_state import DossierState
 from stream_processors.core.exceptions import DeadlineError
 from stream_processors.core.lifecycle import apply, new_state, refresh_facts
@@ -83,6 +84,7 @@ class DossierProcessor:
         self.table, self.send, self.ctx, self.topics = table, send, ctx, topics
         self.telemetry, self.event_time, self.source, self.clock = telemetry, event_time, source, clock
         self.index = DeadlineIndex()
+        self.open: dict[str, int] = {}  # open dossier code -> partition (for calendar changes)
         self.watermarks: dict[int, datetime] = {}
         self.indexed: set[int] = set()
         self._batch = _Batch()
@@ -100,6 +102,19 @@ class DossierProcessor:
             self.indexed.discard(partition)
             self.index.drop_partition(partition)
             self.watermarks.pop(partition, None)
+        self.open = {c: p for c, p in self.open.items() if p in self.indexed}
+
+    def use_calendar(self, calendar: WorkingCalendar) -> None:
+        """Apply a changed calendar to every later event (a calendar change)."""
+        self.ctx = replace(self.ctx, calendar=calendar)
+
+    def reissue_ticks(self, reason: str) -> list[tuple[int, KafkaRecord]]:
+        """(partition, tick) asking the lifecycle agent to re-derive each open dossier's due
+        under the current calendar (the agent owns the Table; see :meth:`handle_tick`)."""
+        at = iso(self.clock())
+        return [(partition, KafkaRecord(code.encode(), json.dumps(
+                    {"code": code, "at": at, "reissue": reason}).encode(), []))
+                for code, partition in sorted(self.open.items())]
 
     async def handle_batch(self, origins: Iterable[Origin],
                            scope: Callable[[int], contextlib.AbstractContextManager] = _no_scope
@@ -144,7 +159,25 @@ class DossierProcessor:
     async def _handle_tick(self, origin: Origin) -> None:
         self._ensure_indexed(origin.partition)
         tick = json.loads(origin.value)
+        if "reissue" in tick:
+            await self._reissue(tick["code"], from_iso(tick["at"]), tick["reissue"])
+            return
         await self._fire(tick["code"], from_iso(tick["at"]))
+
+    async def _reissue(self, code: str, at: datetime, reason: str) -> None:
+        """A new due version after a calendar change: withdraw the old flags, then fire the
+        new version's flags whose moment has already come (idempotent: nothing if unchanged)."""
+        state = self._state(code)
+        if state is None:
+            return
+        state, reissue = reissue_due(state, self.ctx.calendar, self.ctx.hours)
+        if reissue is None:
+            return
+        now = self.watermarks.get(state.partition, at) if self.event_time else at
+        emits = [withdrawal(state, reissue, at, reason)]
+        state, fired, changes = self._fire_state(state, now)
+        state, change = refresh_facts(state, now)
+        await self._store(state, emits + fired, changes + ([change] if change else []))
 
     def due_ticks(self, now: datetime) -> list[tuple[int, KafkaRecord]]:
         """(partition, tick record) for every indexed dossier whose moment ``now`` reached."""
@@ -273,6 +306,10 @@ class DossierProcessor:
         return acks
 
     def _reindex(self, state: DossierState) -> None:
+        if state.clock is not None and not state.is_ended:
+            self.open[state.code] = state.partition
+        else:
+            self.open.pop(state.code, None)
         pending = pending_deadlines(state)
         self.index.set(state.code, state.partition, min((d.fire_at for d in pending), default=None))
 

@@ -27,7 +27,8 @@ from stream_processors.core.catalog_loader import load_catalog
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "dvcqg_snapshots.ndjson"
 T0 = dt.datetime(2024, 5, 6, 8, tzinfo=dt.timezone(dt.timedelta(hours=7)))
 FULL, EVENTS_ONLY = "full-token-0123456789", "events-token-0123456789"
-TOKENS = f"desk:{FULL},portal:{EVENTS_ONLY}:events"
+CALENDAR = "calendar-token-0123456789"
+TOKENS = f"desk:{FULL},portal:{EVENTS_ONLY}:events,ops:{CALENDAR}:calendar"
 LIMIT = 4096
 
 
@@ -218,3 +219,21 @@ def test_citizen_feedback_and_fee_payment_are_accepted_onto_their_topics(api):
                            ctype="application/cloudevents-batch+json")
     assert (status, body) == (202, {"ids": ["pakn-1", "paid-1"]})
     assert sorted(r.topic for r in outbox.pending()) == ["citizen-feedback", "dossier-lifecycle"]
+
+
+def test_a_calendar_change_needs_the_calendar_scope_and_is_idempotent(api):
+    port, outbox = api()
+    change = {"date": "2027-02-15", "kind": "off", "source": "TB 1/TB-BNV (ví dụ)"}
+    assert call(port, "POST", "/v1/calendar", change, ctype="application/json")[0] == 403
+    status, body, _ = call(port, "POST", "/v1/calendar", change, token=CALENDAR,
+                           ctype="application/json")
+    again = call(port, "POST", "/v1/calendar", change, token=CALENDAR, ctype="application/json")
+    assert status == 202 and again[1] == body and outbox.status().pending == 1
+    row = outbox.pending()[0]
+    event = from_record(row.key, row.value, list(row.headers))
+    assert (event.type, event.subject, event.data.kind) == (
+        "calendar.changed", "2027-02-15:province", "day_off")
+    assert row.topic == "calendar-changes"
+    bad = call(port, "POST", "/v1/calendar", {**change, "kind": "maybe"}, token=CALENDAR,
+               ctype="application/json")
+    assert bad[0] == 400 and bad[1]["errors"][0]["field"] == "kind"

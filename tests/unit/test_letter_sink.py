@@ -195,3 +195,13 @@ def test_a_dossier_of_the_2018_rules_gets_no_stop_notice(sink: LetterSink, tmp_p
     sink.write([env(received(old, at=at)),
                 env(Event.new(L.DossierSuspended(old, AGENCY, "Dừng"), time=at, source="x"))])
     assert not (tmp_path / "letters" / f"{old}-dung.pdf").exists()
+
+
+def test_a_calendar_change_supersedes_the_draft_of_the_old_due_version(sink: LetterSink) -> None:
+    sink.write([env(received()), env(at_risk())])
+    gone = Event.new(derived.DossierFlagsWithdrawn(CODE, 1, 2, DUE, DUE + dt.timedelta(days=1),
+                                                   ("at_risk",), "calendar change (ví dụ)"),
+                     time=DEADLINE, source="urn:test")
+    sink.write([env(gone), env(gone)])
+    sink.write([env(at_risk(version=2))])
+    assert [(r.due_version, r.state) for r in rows(sink)] == [(1, "superseded"), (2, "drafted")]
