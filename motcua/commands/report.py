@@ -101,6 +101,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from sinks.reports.attribution import Attribution, attribute_apologies, attribute_dossiers
     from sinks.reports.export import export
     from sinks.reports.periods import parse_period
+    from stream_processors.core.calendar import default_calendar
 
     try:
         period = parse_period(args.period)
@@ -111,7 +112,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     where = Attribution(settings.agency_registry(), period, args.as_of)
     if args.report == "bieu06":
         facts = attribute_dossiers(queries.dossier_facts(engine), where, args.by)
-        rows = bieu06.bieu06(facts, period, args.agency, args.grading)
+        rows = bieu06.bieu06(facts, period, args.agency, args.grading, default_calendar())
         columns, title = bieu06.COLUMNS, "Biểu 06"
     elif args.report == "appointments":
         names = {f.agency: f.agency_name for f in queries.dossier_facts(engine)}

@@ -18,16 +18,18 @@ Pure computation over :class:`DossierFacts` (built from the reporting DB by
   *quá hạn* if it was flagged overdue (scope dossier) for a due moment before ``end``, else
   *trong hạn*.
 
-Invariant: received total = resolved total + in-progress total.
+Invariant: received total = resolved total + in-progress total. *Of which due estimated* counts
+the dossiers in progress whose due crosses holidays not yet announced (calendar_status).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sinks.reports.periods import Period
+from stream_processors.core.calendar import WorkingCalendar
 from stream_processors.core.classification import Granularity, classify_resolved
 from stream_processors.core.vntime import to_vn
 
@@ -38,7 +40,7 @@ DEFAULT_GRADING = Granularity.DATE
 COLUMNS = ("grading", "agency", "agency_name", "received_total", "received_online",
            "received_in_person_post", "carried_over", "resolved_total", "resolved_truoc_han",
            "resolved_dung_han", "resolved_qua_han", "in_progress_total", "in_progress_trong_han",
-           "in_progress_qua_han")
+           "in_progress_qua_han", "in_progress_due_estimated")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Bieu06Row:
     resolved_qua_han: int = 0
     in_progress_trong_han: int = 0
     in_progress_qua_han: int = 0
+    in_progress_due_estimated: int = 0  # of those in progress: due crosses unannounced holidays
 
     @property
     def received_total(self) -> int:
@@ -107,7 +110,8 @@ def _day(moment: dt.datetime) -> dt.date:
     return to_vn(moment, "moment").date()
 
 
-def _count(row: Bieu06Row, d: DossierFacts, p: Period, grading: Granularity) -> None:
+def _count(row: Bieu06Row, d: DossierFacts, p: Period, grading: Granularity,
+           estimated: Callable[[DossierFacts], bool]) -> None:
     if d.received_at >= p.end or (d.ended_at is not None and d.ended_at < p.start):
         return
     if d.received_at < p.start:
@@ -119,22 +123,32 @@ def _count(row: Bieu06Row, d: DossierFacts, p: Period, grading: Granularity) -> 
     if d.ended_at is not None and d.ended_at < p.end:
         name = "resolved_" + _grade(d, grading)
         setattr(row, name, getattr(row, name) + 1)
-    elif any(due < p.end for due in d.overdue_due_ats):
-        row.in_progress_qua_han += 1
     else:
-        row.in_progress_trong_han += 1
+        if any(due < p.end for due in d.overdue_due_ats):
+            row.in_progress_qua_han += 1
+        else:
+            row.in_progress_trong_han += 1
+        row.in_progress_due_estimated += estimated(d)
 
 
 def bieu06(facts: Iterable[DossierFacts], period: Period, agency: str | None = None,
-           grading: Granularity = DEFAULT_GRADING) -> list[Bieu06Row]:
-    """Rows per agency (sorted by code) and a final ``TOTAL`` row; each row names its grading."""
+           grading: Granularity = DEFAULT_GRADING,
+           calendar: WorkingCalendar | None = None) -> list[Bieu06Row]:
+    """Rows per agency (sorted by code) and a final ``TOTAL`` row; each row names its grading.
+
+    With ``calendar``, ``in_progress_due_estimated`` counts the dossiers in progress whose due
+    moment crosses a holiday window the calendar marks as estimated (not yet announced).
+    """
+    def estimated(d: DossierFacts) -> bool:
+        return bool(calendar and d.due_at and calendar.estimates(_day(d.received_at),
+                                                                 _day(d.due_at)))
     grading = Granularity(grading)
     rows: dict[str, Bieu06Row] = {}
     for d in facts:
         if agency is not None and d.agency != agency:
             continue
         row = rows.setdefault(d.agency, Bieu06Row(d.agency, d.agency_name, grading.value))
-        _count(row, d, period, grading)
+        _count(row, d, period, grading, estimated)
     out = [rows[k] for k in sorted(rows) if rows[k].received_total]
     total = Bieu06Row("TOTAL", "Tổng cộng", grading.value)
     for r in out:

@@ -97,6 +97,17 @@ def test_bieu06_grades_by_date_by_default(grading, truoc, dung, qua) -> None:
         assert rows[0].as_dict()["grading"] == "date"  # printed on every format's rows
 
 
+def test_bieu06_counts_in_progress_dossiers_whose_due_is_an_estimate() -> None:
+    from stream_processors.core.calendar import default_calendar
+    facts = [f(31, A, "online", dt.datetime(2027, 1, 25, 9, tzinfo=VN_TZ),
+               due=dt.datetime(2027, 2, 22, 9, tzinfo=VN_TZ)),  # crosses Tết 2027 (estimated)
+             f(32, A, "online", dt.datetime(2027, 1, 12, 9, tzinfo=VN_TZ),
+               due=dt.datetime(2027, 1, 19, 9, tzinfo=VN_TZ))]
+    rows = bieu06(facts, parse_period("2027-01"), calendar=default_calendar())
+    assert (rows[0].in_progress_total, rows[0].in_progress_due_estimated) == (2, 1)
+    assert bieu06(facts, parse_period("2027-01"))[0].in_progress_due_estimated == 0
+
+
 @pytest.mark.parametrize("text,start,end", [
     ("2025", dt.datetime(2025, 1, 1, tzinfo=VN_TZ), dt.datetime(2026, 1, 1, tzinfo=VN_TZ)),
     ("2025-Q4", dt.datetime(2025, 10, 1, tzinfo=VN_TZ), dt.datetime(2026, 1, 1, tzinfo=VN_TZ)),
