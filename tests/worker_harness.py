@@ -14,6 +14,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from motcua.broker import ensure_topics, true_end_offsets
 from schemas.cloudevents import Event, from_record, to_record
 from schemas.lifecycle import ClockHeartbeat
+from schemas.registry import by_model
 from schemas.topics import prefixed
 from stream_processors.bench.processes import Process
 
@@ -45,13 +46,16 @@ class Deployment:
         self.workers.append(worker)
         return worker
 
-    def send(self, events: Iterable[Event], topic: str = "dossier-lifecycle") -> None:
+    def send(self, events: Iterable[Event], topic: str | None = None) -> None:
+        """Publish ``events``, each to ``topic`` or else to its contract topic (the simulator
+        also emits citizen feedback, which is not lifecycle)."""
         for event in events:
+            to = topic or by_model(type(event.data)).topic.name
             if isinstance(event.data, ClockHeartbeat):
                 for p in range(PARTITIONS):
-                    self.send_raw(to_record(event), topic, partition=p)
+                    self.send_raw(to_record(event), to, partition=p)
             else:
-                self.send_raw(to_record(event), topic)
+                self.send_raw(to_record(event), to)
         self.producer.flush()
 
     def send_raw(self, record, topic: str = "dossier-lifecycle", partition: int | None = None):
