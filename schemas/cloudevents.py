@@ -19,7 +19,7 @@ from schemas import model, registry
 from schemas.errors import ContractError
 from schemas.registry import EventType
 
-__all__ = ["Event", "KafkaRecord", "from_json", "from_record", "to_json", "to_record"]
+__all__ = ["Event", "KafkaRecord", "decode_record", "from_json", "from_record", "to_json", "to_record"]
 
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -99,6 +99,13 @@ def to_record(event: Event) -> KafkaRecord:
 def from_record(key: bytes | None, value: bytes | None,
                 headers: list[tuple[str, bytes]] | tuple | None) -> Event:
     """Decode and validate a binary-mode record; raises ContractError on any violation."""
+    return decode_record(key, value, headers)[0]
+
+
+def decode_record(key: bytes | None, value: bytes | None,
+                  headers: list[tuple[str, bytes]] | tuple | None) -> tuple[Event, Any]:
+    """:func:`from_record`, also returning the parsed JSON data the event was built from (so a
+    caller that keeps the data as JSON need not encode it again)."""
     attrs = _header_attrs(headers or ())
     et = _check_attributes(attrs, prefix="header ")
     if value is None:
@@ -110,7 +117,7 @@ def from_record(key: bytes | None, value: bytes | None,
     event = _build(attrs, et, payload)
     if key is not None and key != event.subject.encode():
         raise ContractError("key", f"must equal ce_subject {event.subject!r}")
-    return event
+    return event, payload
 
 
 def _header_attrs(headers: Any) -> dict[str, str]:

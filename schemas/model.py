@@ -345,10 +345,17 @@ def _json_type(value: Any) -> str:
 
 
 def encode(value: Any) -> Any:
-    """A model instance (or any supported value) as plain JSON types; ``None`` fields omitted."""
-    if dataclasses.is_dataclass(value):
-        return {f.name: encode(v) for f in dataclasses.fields(value)
-                if (v := getattr(value, f.name)) is not None}
+    """A model instance (or any supported value) as plain JSON types; ``None`` fields omitted.
+
+    A model class's encoder is compiled once from its annotations (like its decoder), so an
+    event does not reflect over its dataclass fields."""
+    if type(value) in _PLAIN:
+        return value
+    compiled = _COMPILED.get(type(value))
+    if compiled is not None:
+        return compiled(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _encoder_for(type(value))(value)
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, dt.datetime):
@@ -360,3 +367,51 @@ def encode(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: encode(v) for k, v in value.items()}
     return value
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_COMPILED: dict[type, Callable[[Any], Any]] = {}
+
+
+def _encoder_for(cls: type) -> Callable[[Any], Any]:
+    compiled = _COMPILED.get(cls)
+    if compiled is not None:
+        return compiled
+    try:
+        hints = typing.get_type_hints(cls, include_extras=True)
+    except (NameError, TypeError):  # not a model class: encode its fields generically
+        hints = {}
+    fields = tuple((f.name, _field_encoder(hints.get(f.name))) for f in dataclasses.fields(cls))
+
+    def encode_object(value: Any) -> dict[str, Any]:
+        out = {}
+        for name, encode_field in fields:
+            v = getattr(value, name)
+            if v is not None:
+                out[name] = encode_field(v)
+        return out
+
+    _COMPILED[cls] = encode_object
+    return encode_object
+
+
+def _field_encoder(tp: Any) -> Callable[[Any], Any]:
+    """The encoder of one annotated field; any value of another type than the annotation says
+    takes the generic :func:`encode`, so the result never depends on the annotation being right."""
+    if tp is None:
+        return encode
+    tp, _, _ = _unwrap(tp)
+    if tp in (str, int, float, bool):
+        return lambda v: v if type(v) in _PLAIN else encode(v)
+    if tp is dt.datetime or tp is dt.date:
+        return lambda v: v.isoformat() if type(v) is tp else encode(v)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return lambda v: v.value if type(v) is tp else encode(v)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return lambda v: _encoder_for(tp)(v) if type(v) is tp else encode(v)
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is tuple and args:
+        item = _field_encoder(args[0])
+        return lambda v: [None if x is None else item(x) for x in v] if type(v) is tuple \
+            else encode(v)
+    return encode

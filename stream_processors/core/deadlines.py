@@ -22,7 +22,6 @@ watermark).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -79,7 +78,7 @@ def reissue_due(state: DossierState, calendar: WorkingCalendar,
         return state, None
     old = flag_version(state)
     withdrawn = tuple(k for k in state.flags if k.endswith(f":{old}"))
-    state = replace(state, clock=moved)
+    state = state.evolve(clock=moved)
     return state, Reissue(state.code, old, flag_version(state), clock.frozen_due_at,
                           moved.frozen_due_at, withdrawn)
 
@@ -106,7 +105,7 @@ def fire_due(state: DossierState, now: datetime,
     for deadline in pending_deadlines(state):
         if deadline.fire_at <= now:
             emits.append(_flag(state, deadline, now, registry))
-            state = replace(state, flags=(*state.flags, deadline.key))
+            state = state.evolve(flags=(*state.flags, deadline.key))
     return state, emits
 
 

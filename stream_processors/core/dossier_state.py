@@ -101,6 +101,16 @@ class DossierState:
             return self.clock.current_step.agency
         return self.holder or (self.receipt.handling_agency if self.receipt else None)
 
+    def evolve(self, **changes: Any) -> "DossierState":
+        """A copy with ``changes`` (field names). What ``dataclasses.replace`` gives, without
+        its call of ``__init__`` over every field: the state changes several times per event,
+        and it has no ``__post_init__`` to run."""
+        if not changes.keys() <= _STATE_FIELDS:
+            raise TypeError(f"not fields of DossierState: {sorted(changes.keys() - _STATE_FIELDS)}")
+        copy = object.__new__(DossierState)
+        vars(copy).update(vars(self), **changes)
+        return copy
+
     def name_of(self, agency: str | None) -> str:
         return self.names.get(agency or "", agency or "?")
 
@@ -130,3 +140,6 @@ class DossierState:
             complaint=d["complaint"], last_time=from_iso(d["last_time"]), ids=tuple(d["ids"]),
             history=tuple(d["history"]), seq=d["seq"], facts=d["facts"],
             services=dict(d.get("services") or {}))
+
+
+_STATE_FIELDS = frozenset(f.name for f in dataclasses.fields(DossierState))

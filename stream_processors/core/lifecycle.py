@@ -18,7 +18,7 @@ state untouched, so an error never half-applies.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from schemas import cloudevents, model
@@ -50,8 +50,9 @@ def new_state(code: str, partition: int = 0) -> DossierState:
     return DossierState(code=code, partition=partition)
 
 
-def apply(state: DossierState, event: Event, ctx: Context) -> Applied:
-    """Apply ``event`` to ``state`` (see the module docstring for the rules)."""
+def apply(state: DossierState, event: Event, ctx: Context, payload: dict | None = None) -> Applied:
+    """Apply ``event`` to ``state`` (see the module docstring for the rules). ``payload``, when
+    given, is the JSON object ``event.data`` was decoded from (the history keeps it as is)."""
     if event.id in state.ids:
         return Applied(state, duplicate=True)
     late = state.last_time is not None and event.time < state.last_time
@@ -59,14 +60,14 @@ def apply(state: DossierState, event: Event, ctx: Context) -> Applied:
         raise IngestRejected("out_of_order", f"{event.type} is {state.last_time - event.time} "
                                              f"older than the latest event (tolerance {ctx.tolerance})")
     after = _reorder(state, event, ctx) if late else transition(state, event, ctx)
-    after = _record(after, event, ctx)
+    after = _record(after, event, ctx, payload)
     emits = []
     if after.is_ended and not after.classified and after.clock is not None:
         emit = _classified(after, ctx)
         emits.append(emit)
         grade = {"class": emit.data.classification.value, "used": emit.data.used_minutes,
                  "statutory": emit.data.statutory_minutes}
-        after = replace(after, classified=True, grade=grade)
+        after = after.evolve(classified=True, grade=grade)
     after, facts = refresh_facts(after, event.time)
     return Applied(after, emits, facts, reordered=late)
 
@@ -77,26 +78,32 @@ def refresh_facts(state: DossierState, at: datetime) -> tuple[DossierState, Fact
     if new == state.facts:
         return state, None
     changed = FactsChanged(state.code, state.seq + 1, state.facts, new, at)
-    return replace(state, facts=new, seq=state.seq + 1), changed
+    return state.evolve(facts=new, seq=state.seq + 1), changed
 
 
-def _record(state: DossierState, event: Event, ctx: Context) -> DossierState:
-    entry = history_entry(event)
+def _record(state: DossierState, event: Event, ctx: Context, payload: dict | None) -> DossierState:
+    entry = history_entry(event, payload)
     if state.last_time is None or event.time >= state.last_time:
         history = (*state.history, entry)  # in order: the common case, no re-sort
     else:
         at = sum(1 for h in state.history if datetime.fromisoformat(h["time"]) <= event.time)
         history = (*state.history[:at], entry, *state.history[at:])
     last = max(state.last_time, event.time) if state.last_time else event.time
-    return replace(state, ids=(*state.ids, event.id)[-ctx.max_ids:], history=history,
+    return state.evolve(ids=(*state.ids, event.id)[-ctx.max_ids:], history=history,
                    last_time=last)
 
 
-def history_entry(event: Event) -> dict:
+def history_entry(event: Event, payload: dict | None = None) -> dict:
     """The event as kept in the history for reordering: id, type, time and data — without the
     envelope (the rest is constant or the dossier code) and without the applicant block, which
-    no transition reads, so the worker's state holds no citizen's personal data."""
-    data = model.encode(event.data)  # what to_json(event)["data"] holds, without the envelope
+    no transition reads, so the worker's state holds no citizen's personal data.
+
+    ``payload`` is the JSON the data was decoded from, if at hand: it is the encoding already
+    (nulls dropped, as :func:`schemas.model.encode` omits None fields)."""
+    if payload is None:
+        data = model.encode(event.data)  # what to_json(event)["data"] holds, without the envelope
+    else:
+        data = {k: v for k, v in payload.items() if v is not None}
     data.pop("dossier_code", None)
     if "applicant" in data:
         data["applicant"] = {"name": REDACTED}
@@ -122,7 +129,7 @@ def _reorder(state: DossierState, event: Event, ctx: Context) -> DossierState:
     for e in events:
         rebuilt = transition(rebuilt, e, ctx)
     # what was already published stays published: flags and the classification
-    return replace(rebuilt, flags=state.flags, classified=state.classified, grade=state.grade,
+    return rebuilt.evolve(flags=state.flags, classified=state.classified, grade=state.grade,
                    seq=state.seq,
                    facts=state.facts, history=state.history, ids=state.ids,
                    last_time=state.last_time)

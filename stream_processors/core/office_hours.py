@@ -13,7 +13,8 @@ opening, the same day (4.5 working hours from 07:00 → 13:30). Counting from a 
 at the next opening. Hence N working days counted from a moment strictly inside office hours end
 at the same wall-clock time N working days later.
 
-Loops run per day, never per minute: a year of working days costs a few hundred set lookups.
+Sums and differences of working time cost the same for an hour as for a year: whole days are
+counted on the calendar's cumulative working-day index (:mod:`~stream_processors.core.working_days`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from datetime import date, datetime, time, timedelta
 from stream_processors.core.calendar import WorkingCalendar
 from stream_processors.core.exceptions import DeadlineError, InvalidOfficeHoursError
 from stream_processors.core.vntime import VN_TZ, parse_hhmm, to_vn
+from stream_processors.core.working_days import index_of
 
 __all__ = ["OfficeHours", "DEFAULT_HOURS", "next_opening", "is_open", "add_working_minutes",
            "working_minutes_between", "clamp_into_hours"]
@@ -41,6 +43,7 @@ class OfficeHours:
     """Daily opening windows of an agency, in order and not overlapping (same on every working day)."""
     windows: tuple[Window, ...] = ((time(7, 0), time(11, 30)), (time(13, 30), time(17, 0)))
     spans: tuple[tuple[timedelta, timedelta], ...] = field(init=False, repr=False, compare=False)
+    day_length: timedelta = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         spans = tuple((_offset(a), _offset(b)) for a, b in self.windows)
@@ -51,6 +54,8 @@ class OfficeHours:
                 raise InvalidOfficeHoursError(
                     f"windows must be increasing and non-overlapping, got {self.text}")
         object.__setattr__(self, "spans", spans)
+        # working time of one working day, read on every sum: computed once
+        object.__setattr__(self, "day_length", sum((end - start for start, end in spans), ZERO))
 
     @classmethod
     def parse(cls, text: str) -> "OfficeHours":
@@ -64,10 +69,6 @@ class OfficeHours:
     @property
     def text(self) -> str:
         return ",".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in self.windows)
-
-    @property
-    def day_length(self) -> timedelta:
-        return sum((end - start for start, end in self.spans), ZERO)
 
     @property
     def minutes_per_day(self) -> int:
@@ -114,7 +115,8 @@ def add_working_minutes(start: datetime, minutes: int, calendar: WorkingCalendar
     """The moment at which ``minutes`` (≥ 0) working minutes after ``start`` are used up: inside
     a window, or exactly at the day's closing time (see the module docstring).
 
-    Zero returns ``start`` unchanged (in Vietnam time). Seconds of ``start`` are kept.
+    Zero returns ``start`` unchanged (in Vietnam time). Seconds of ``start`` are kept. Constant
+    time in ``minutes``: whole days are counted on the calendar's working-day index.
     """
     if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes < 0:
         raise DeadlineError(f"minutes must be a number ≥ 0, got {minutes!r}")
@@ -122,33 +124,45 @@ def add_working_minutes(start: datetime, minutes: int, calendar: WorkingCalendar
     left, closing = timedelta(minutes=minutes), hours.spans[-1][1]
     if not left:
         return _join(day, offset)
-    while True:
-        if calendar.is_working_day(day):
-            if offset == ZERO and left > hours.day_length:
-                left -= hours.day_length  # a whole day: skip the per-window walk
-            else:
-                for begin, end in hours.spans:
-                    begin = max(begin, offset)
-                    fits = left < end - begin or (left == end - begin and end == closing)
-                    if begin < end and fits:
-                        return _join(day, begin + left)
-                    left -= max(ZERO, end - begin)
-        day, offset = day + ONE_DAY, ZERO
+    if calendar.is_working_day(day):
+        found = _within_day(offset, left, hours)
+        if found is not None:
+            return _join(day, found)
+        left -= hours.overlap(offset, ONE_DAY)
+    # the rest lies on later working days: whole days, then the remainder on the next one; used
+    # up exactly by whole days, it ends at the closing time of the last of them
+    whole, rest = divmod(left, hours.day_length)
+    if not rest:
+        return _join(index_of(calendar).nth_after(day, whole), closing)
+    return _join(index_of(calendar).nth_after(day, whole + 1), _within_day(ZERO, rest, hours))
+
+
+def _within_day(offset: timedelta, left: timedelta, hours: OfficeHours) -> timedelta | None:
+    """The offset at which ``left`` working time from ``offset`` ends on a working day, if it
+    ends that day (at the latest at closing time); else None."""
+    closing = hours.spans[-1][1]
+    for begin, end in hours.spans:
+        begin = max(begin, offset)
+        if begin < end and (left < end - begin or (left == end - begin and end == closing)):
+            return begin + left
+        left -= max(ZERO, end - begin)
+    return None
 
 
 def working_minutes_between(a: datetime, b: datetime, calendar: WorkingCalendar,
                             hours: OfficeHours = DEFAULT_HOURS) -> int:
-    """Whole working minutes (floored) between ``a`` and ``b``; ``b`` must not precede ``a``."""
+    """Whole working minutes (floored) between ``a`` and ``b``; ``b`` must not precede ``a``.
+    Constant time in the span (the working-day index counts the days in between)."""
     (a_day, a_off), (b_day, b_off) = _split(a, "a"), _split(b, "b")
     if (b_day, b_off) < (a_day, a_off):
         raise DeadlineError(f"b ({b.isoformat()}) must not be before a ({a.isoformat()})")
-    total, day = ZERO, a_day
-    while day <= b_day:
-        if calendar.is_working_day(day):
-            lo = a_off if day == a_day else ZERO
-            hi = b_off if day == b_day else ONE_DAY
-            total += hours.day_length if (lo, hi) == (ZERO, ONE_DAY) else hours.overlap(lo, hi)
-        day += ONE_DAY
+    working = calendar.is_working_day
+    if a_day == b_day:
+        total = hours.overlap(a_off, b_off) if working(a_day) else ZERO
+    else:
+        total = hours.overlap(a_off, ONE_DAY) if working(a_day) else ZERO
+        total += hours.overlap(ZERO, b_off) if working(b_day) else ZERO
+        total += hours.day_length * index_of(calendar).count(a_day + ONE_DAY, b_day)
     return total // MINUTE
 
 

@@ -19,7 +19,7 @@ refusals (a second reschedule, a pause inside a pause) surface as ``DeadlineErro
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
@@ -73,7 +73,7 @@ def _require(state: DossierState, allowed: tuple, what: str) -> None:
 
 def _submitted(s: DossierState, e: Event, c: Context) -> DossierState:
     _require(s, (NEW,), "dossier.submitted")
-    return replace(s, status=SUBMITTED)
+    return s.evolve(status=SUBMITTED)
 
 
 def _received(s: DossierState, e: Event, c: Context) -> DossierState:
@@ -86,7 +86,7 @@ def _received(s: DossierState, e: Event, c: Context) -> DossierState:
                       d.handling_agency, d.level.value, d.channel.value, d.four_step,
                       d.appointment_at.isoformat(), d.pauses_on_financial_obligation)
     names = {**s.names, d.handling_agency: d.handling_agency_name}
-    return replace(s, status=RECEIVED, receipt=receipt, clock=clock, names=names,
+    return s.evolve(status=RECEIVED, receipt=receipt, clock=clock, names=names,
                    holder=d.handling_agency, services={**s.services, **_received_services(d)})
 
 
@@ -99,7 +99,7 @@ def _received_services(d: lc.DossierReceived) -> dict[str, Any]:
 
 def _rejected(s: DossierState, e: Event, c: Context) -> DossierState:
     _require(s, (NEW, SUBMITTED), "dossier.rejected (before receipt; after it use suspended)")
-    return replace(s, status=REJECTED, ended_at=e.time, end_status=REJECTED)
+    return s.evolve(status=REJECTED, ended_at=e.time, end_status=REJECTED)
 
 
 def _transferred(s: DossierState, e: Event, c: Context) -> DossierState:
@@ -110,13 +110,13 @@ def _transferred(s: DossierState, e: Event, c: Context) -> DossierState:
         clock = clock.leave_step(e.time, c.calendar, c.hours)
     clock = clock.enter_step(d.to_agency, engine_duration(d.step_allowance), e.time,
                              c.calendar, c.hours)
-    return replace(s, status=PROCESSING, clock=clock, holder=d.to_agency,
+    return s.evolve(status=PROCESSING, clock=clock, holder=d.to_agency,
                    names={**s.names, d.to_agency: d.to_agency_name})
 
 
 def _supplement_requested(s: DossierState, e: Event, c: Context) -> DossierState:
     _require(s, (RECEIVED, PROCESSING), "dossier.supplement_requested")
-    return replace(s, status=SUPPLEMENT, clock=s.clock.pause(e.time, PauseReason.SUPPLEMENT))
+    return s.evolve(status=SUPPLEMENT, clock=s.clock.pause(e.time, PauseReason.SUPPLEMENT))
 
 
 def _supplement_received(s: DossierState, e: Event, c: Context) -> DossierState:
@@ -125,7 +125,7 @@ def _supplement_received(s: DossierState, e: Event, c: Context) -> DossierState:
     clock = s.clock.resume(e.time, c.calendar, c.hours)
     if d.appointment_at is not None:  # the desk's new appointment (NgayHenTraMoi) counts
         clock = clock.with_appointment(d.appointment_at, c.calendar, c.hours)
-    return replace(s, status=PROCESSING, clock=clock)
+    return s.evolve(status=PROCESSING, clock=clock)
 
 
 def _financial_requested(s: DossierState, e: Event, c: Context) -> DossierState:
@@ -133,19 +133,19 @@ def _financial_requested(s: DossierState, e: Event, c: Context) -> DossierState:
     clock = s.clock
     if s.receipt.pauses_on_financial_obligation:
         clock = clock.pause(e.time, PauseReason.FINANCIAL_OBLIGATION)
-    return replace(s, status=FINANCIAL, clock=clock)
+    return s.evolve(status=FINANCIAL, clock=clock)
 
 
 def _financial_fulfilled(s: DossierState, e: Event, c: Context) -> DossierState:
     _require(s, (FINANCIAL,), "dossier.financial_obligation_fulfilled")
     clock = s.clock.resume(e.time, c.calendar, c.hours) if s.clock.is_paused else s.clock
-    return replace(s, status=PROCESSING, clock=clock)
+    return s.evolve(status=PROCESSING, clock=clock)
 
 
 def _ending(status: int) -> Callable[[DossierState, Event, Context], DossierState]:
     def end(s: DossierState, e: Event, c: Context) -> DossierState:
         if s.status in (NEW, SUBMITTED) and status == WITHDRAWN:
-            return replace(s, status=WITHDRAWN, ended_at=e.time, end_status=WITHDRAWN)
+            return s.evolve(status=WITHDRAWN, ended_at=e.time, end_status=WITHDRAWN)
         _require(s, OPEN, f"status {status}")
         return _close(s, e.time, status, c)
     return end
@@ -155,7 +155,7 @@ def _close(s: DossierState, at: datetime, status: int, c: Context) -> DossierSta
     clock = s.clock
     if clock.current_step is not None and not clock.is_paused:
         clock = clock.leave_step(at, c.calendar, c.hours)
-    return replace(s, status=status, clock=clock.close(at), ended_at=at, end_status=status,
+    return s.evolve(status=status, clock=clock.close(at), ended_at=at, end_status=status,
                    resolved_at=at if status in (RESOLVED, RETURNED) else None)
 
 
@@ -165,20 +165,20 @@ def _resolved(s: DossierState, e: Event, c: Context) -> DossierState:
     services = s.services
     if d.result_link is not None or d.result_digitised is not None:
         services = {**services, "result_electronic": d.result_link is not None}
-    return replace(_close(s, e.time, RESOLVED, c), services=services)
+    return _close(s, e.time, RESOLVED, c).evolve(services=services)
 
 
 def _fee_paid(s: DossierState, e: Event, c: Context) -> DossierState:
     if s.receipt is None:
         raise InvalidTransition("dossier.fee_paid before receipt")
     d: lc.FeePaid = e.data
-    return replace(s, services={**s.services,
-                                "paid_online": s.services.get("paid_online", False) or d.online})
+    return s.evolve(services={**s.services,
+                              "paid_online": s.services.get("paid_online", False) or d.online})
 
 
 def _result_returned(s: DossierState, e: Event, c: Context) -> DossierState:
     if s.status == RESOLVED:
-        return replace(s, status=RETURNED)  # "đã xử lý xong" stays the end moment
+        return s.evolve(status=RETURNED)  # "đã xử lý xong" stays the end moment
     _require(s, (RECEIVED, PROCESSING), "dossier.result_returned (before receipt/resolution)")
     return _close(s, e.time, RETURNED, c)
 
@@ -190,14 +190,14 @@ def _apology(s: DossierState, e: Event, c: Context) -> DossierState:
     d: lc.ApologyIssued = e.data
     deadline = s.clock.apology_deadline
     clock = s.clock.reschedule(d.new_appointment_at, c.calendar, c.hours)
-    return replace(s, clock=clock, apology=Apology(e.time, deadline, d.causing_agency))
+    return s.evolve(clock=clock, apology=Apology(e.time, deadline, d.causing_agency))
 
 
 def _feedback(s: DossierState, e: Event, c: Context) -> DossierState:
     if s.receipt is None:
         raise InvalidTransition("dossier.feedback_given before receipt")
     d: lc.FeedbackGiven = e.data
-    return replace(s, satisfaction=d.satisfaction, complaint=s.complaint or d.complaint)
+    return s.evolve(satisfaction=d.satisfaction, complaint=s.complaint or d.complaint)
 
 
 _TRANSITIONS: dict[type, Callable[[DossierState, Event, Context], DossierState]] = {

@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from schemas.cloudevents import Event, KafkaRecord, from_record, to_record
+from schemas.cloudevents import Event, KafkaRecord, decode_record, to_record
 from schemas.errors import ContractError
 from schemas.lifecycle import ClockHeartbeat
 from stream_processors.core.clock_records import from_iso, iso
@@ -144,7 +144,7 @@ class DossierProcessor:
             await self._dead_letter(origin, "invalid_record", "record has no key (the dossier code)")
             return
         try:
-            event = from_record(origin.key, origin.value, origin.headers)
+            event, payload = decode_record(origin.key, origin.value, origin.headers)
         except ContractError as exc:
             await self._dead_letter(origin, contract_reason(exc), str(exc))
             return
@@ -154,7 +154,7 @@ class DossierProcessor:
             return
         if self.event_time:
             await self._advance(origin.partition, event.time)
-        await self._apply(origin, event)
+        await self._apply(origin, event, payload)
 
     async def _handle_tick(self, origin: Origin) -> None:
         self._ensure_indexed(origin.partition)
@@ -195,10 +195,10 @@ class DossierProcessor:
         raw = self.table.get(code)
         return DossierState.from_dict(raw) if raw else None
 
-    async def _apply(self, origin: Origin, event: Event) -> None:
+    async def _apply(self, origin: Origin, event: Event, payload: dict | None = None) -> None:
         state = self._state(event.subject) or new_state(event.subject, origin.partition)
         try:
-            applied = apply(state, event, self.ctx)
+            applied = apply(state, event, self.ctx, payload)
         except IngestRejected as exc:
             await self._dead_letter(origin, exc.reason, exc.detail)
             return
