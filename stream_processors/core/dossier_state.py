@@ -4,7 +4,9 @@
 exactly. It holds what the lifecycle state machine needs — status, the receipt snapshot, the
 deadline engine's :class:`~stream_processors.core.clock.DossierClock`, agency names, end, apology,
 emitted flags — plus the ingest bookkeeping: recent event ids (dedupe), the event history (for
-reordering out-of-order arrivals) and the metric facts last published with their sequence number.
+reordering out-of-order arrivals: a checkpoint state plus the events a reorder may still need, see
+:mod:`stream_processors.core.lifecycle`) and the metric facts last published with their sequence
+number.
 """
 
 from __future__ import annotations
@@ -89,6 +91,8 @@ class DossierState:
     #: What Decision 766 counts beyond the clock (fees, payment, digitisation, VNeID, result
     #: link), JSON values; a key is absent when no event reported it.
     services: dict[str, Any] = field(default_factory=dict)
+    #: the state (transitions only) after the events trimmed from ``history``; None: nothing trimmed
+    checkpoint: dict[str, Any] | None = None
 
     @property
     def is_ended(self) -> bool:
@@ -125,7 +129,8 @@ class DossierState:
                 "satisfaction": self.satisfaction, "complaint": self.complaint,
                 "last_time": iso(self.last_time), "ids": list(self.ids),
                 "history": list(self.history), "seq": self.seq, "facts": self.facts,
-                "services": self.services}
+                "services": self.services,
+                "checkpoint": self.checkpoint}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "DossierState":
@@ -139,7 +144,8 @@ class DossierState:
             flags=tuple(d["flags"]), classified=d["classified"], grade=d["grade"], satisfaction=d["satisfaction"],
             complaint=d["complaint"], last_time=from_iso(d["last_time"]), ids=tuple(d["ids"]),
             history=tuple(d["history"]), seq=d["seq"], facts=d["facts"],
-            services=dict(d.get("services") or {}))
+            services=dict(d.get("services") or {}),
+            checkpoint=d.get("checkpoint"))
 
 
 _STATE_FIELDS = frozenset(f.name for f in dataclasses.fields(DossierState))

@@ -6,7 +6,10 @@ Ingest discipline, in this order:
    ignored: :attr:`Applied.duplicate` is set, the state is unchanged, nothing is emitted.
 2. **Out of order** — an event older than the latest applied one is *reordered* when it is at
    most ``ctx.tolerance`` older: the dossier is rebuilt from its history in event-time order.
-   Older than that raises ``IngestRejected("out_of_order")``.
+   Older than that raises ``IngestRejected("out_of_order")``. The history is trimmed to what
+   such a reorder can still need: when an in-order event comes more than the tolerance after
+   every kept one, the state before it becomes the *checkpoint* and the history restarts with it
+   (so an open dossier's history holds the events of its latest tolerance window, not its life).
 3. **Transition** — :func:`~stream_processors.core.transitions.transition`; an illegal move
    raises :class:`~stream_processors.core.outputs.InvalidTransition` and leaves the state as is.
 
@@ -31,7 +34,8 @@ from stream_processors.core.office_hours import working_minutes_between
 from stream_processors.core.outputs import Emit, FactsChanged, IngestRejected, event_id
 from stream_processors.core.transitions import Context, transition
 
-__all__ = ["Applied", "apply", "history_entry", "history_event", "new_state", "refresh_facts"]
+__all__ = ["Applied", "apply", "checkpoint_of", "history_entry", "history_event", "new_state",
+           "refresh_facts"]
 
 REDACTED = "-"
 HISTORY_SOURCE = "urn:motcua:history"
@@ -60,7 +64,7 @@ def apply(state: DossierState, event: Event, ctx: Context, payload: dict | None 
         raise IngestRejected("out_of_order", f"{event.type} is {state.last_time - event.time} "
                                              f"older than the latest event (tolerance {ctx.tolerance})")
     after = _reorder(state, event, ctx) if late else transition(state, event, ctx)
-    after = _record(after, event, ctx, payload)
+    after = _record(after, event, ctx, payload, before=None if late else state)
     emits = []
     if after.is_ended and not after.classified and after.clock is not None:
         emit = _classified(after, ctx)
@@ -81,16 +85,38 @@ def refresh_facts(state: DossierState, at: datetime) -> tuple[DossierState, Fact
     return state.evolve(facts=new, seq=state.seq + 1), changed
 
 
-def _record(state: DossierState, event: Event, ctx: Context, payload: dict | None) -> DossierState:
+def _record(state: DossierState, event: Event, ctx: Context, payload: dict | None,
+            before: DossierState | None) -> DossierState:
+    """Add ``event`` to the bookkeeping of ``state`` (its result). ``before`` is the state the
+    in-order ``event`` was applied to (None for a reordered one)."""
     entry = history_entry(event, payload)
-    if state.last_time is None or event.time >= state.last_time:
+    checkpoint = state.checkpoint
+    if before is not None and _all_settled(before, event, ctx):
+        # no accepted late event can sort before `event` any more: the state before it becomes
+        # the checkpoint, and the history starts again with `event`
+        history, checkpoint = (entry,), checkpoint_of(before)
+    elif state.last_time is None or event.time >= state.last_time:
         history = (*state.history, entry)  # in order: the common case, no re-sort
     else:
         at = sum(1 for h in state.history if datetime.fromisoformat(h["time"]) <= event.time)
         history = (*state.history[:at], entry, *state.history[at:])
     last = max(state.last_time, event.time) if state.last_time else event.time
     return state.evolve(ids=(*state.ids, event.id)[-ctx.max_ids:], history=history,
-                   last_time=last)
+                        last_time=last, checkpoint=checkpoint)
+
+
+def _all_settled(before: DossierState, event: Event, ctx: Context) -> bool:
+    """True when every event of ``before``'s history is older than any late event the tolerance
+    still accepts once ``event`` is the latest (accepted: ``time >= event.time - tolerance``)."""
+    return (ctx.trim_history and bool(before.history) and before.last_time is not None
+            and before.last_time < event.time - ctx.tolerance)
+
+
+def checkpoint_of(state: DossierState) -> dict:
+    """What a rebuild from scratch over ``state``'s events would give before bookkeeping: the
+    transitions' part of ``state`` (flags, facts, ids and history are the caller's)."""
+    return state.evolve(flags=(), classified=False, grade=None, seq=0, facts=None, ids=(),
+                        history=(), last_time=None, checkpoint=None).to_dict()
 
 
 def history_entry(event: Event, payload: dict | None = None) -> dict:
@@ -122,17 +148,19 @@ def history_event(entry: dict, code: str) -> Event:
 
 
 def _reorder(state: DossierState, event: Event, ctx: Context) -> DossierState:
-    """Rebuild from the history plus ``event`` in event-time order (stable for equal times)."""
+    """Rebuild from the checkpoint and the history plus ``event`` in event-time order (stable for
+    equal times). Every event the checkpoint covers is older than ``event`` (see _all_settled)."""
     events = [history_event(h, state.code) for h in state.history]
     events.insert(sum(1 for e in events if e.time <= event.time), event)
-    rebuilt = new_state(state.code, state.partition)
+    rebuilt = (DossierState.from_dict(state.checkpoint) if state.checkpoint
+               else new_state(state.code, state.partition))
     for e in events:
         rebuilt = transition(rebuilt, e, ctx)
     # what was already published stays published: flags and the classification
     return rebuilt.evolve(flags=state.flags, classified=state.classified, grade=state.grade,
                    seq=state.seq,
                    facts=state.facts, history=state.history, ids=state.ids,
-                   last_time=state.last_time)
+                   last_time=state.last_time, checkpoint=state.checkpoint)
 
 
 def _classified(state: DossierState, ctx: Context) -> Emit:

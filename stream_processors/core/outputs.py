@@ -18,7 +18,7 @@ _NAMESPACE = uuid.UUID("3f1c2a6e-8d0b-5b7e-9a43-6d2f0c1e7b55")
 
 #: Dead-letter reason codes (``DeadLettered.reason``); see docs/stream-processors.md.
 REASONS = ("invalid_record", "unknown_type", "wrong_topic", "illegal_transition", "out_of_order",
-           "deadline_error")
+           "deadline_error", "dossier_evicted")
 
 
 def event_id(*parts: object) -> str:

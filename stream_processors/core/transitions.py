@@ -54,6 +54,11 @@ class Context:
     granularity: Granularity = DEFAULT_GRANULARITY
     max_ids: int = 64
     registry: AgencyRegistry | None = None  # None: agency codes are not checked (pure tests)
+    #: how long an ended dossier stays in the hot state after its latest event (at least the
+    #: tolerance): time for the result to be returned and feedback given (core.retention)
+    retention: timedelta = timedelta(days=7)
+    #: keep the history trimmed to a checkpoint plus what a reorder may still need
+    trim_history: bool = True
 
 
 def engine_duration(d: Any) -> Duration:

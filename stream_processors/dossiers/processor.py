@@ -35,12 +35,13 @@ from schemas.lifecycle import ClockHeartbeat
 from stream_processors.core.clock_records import from_iso, iso
 from stream_processors.core.deadline_index import DeadlineIndex
 from stream_processors.core.calendar import WorkingCalendar
-from stream_processors.core.deadlines import fire_due, pending_deadlines, reissue_due, withdrawal
+from stream_processors.core.deadlines import fire_due, reissue_due, withdrawal
 from stream_processors.core.dossier_state import DossierState
 from stream_processors.core.exceptions import DeadlineError
 from stream_processors.core.lifecycle import apply, new_state, refresh_facts
 from stream_processors.core.metric_facts import encode_bundles, entry_json, scope_keys
 from stream_processors.core.outputs import Emit, FactsChanged, IngestRejected
+from stream_processors.core.retention import EVICTED, evictable, evicted_reason, next_moment
 from stream_processors.core.transitions import Context
 from stream_processors.records import Origin, contract_reason, dead_letter
 from stream_processors.telemetry import WorkerTelemetry
@@ -60,6 +61,7 @@ class _Batch:
         self.marks: dict[int, str] = {}  # partition -> watermark to persist
         self.acks: list[Any] = []
         self.facts: dict[str, FactsChanged] = {}  # code -> the batch's net change of facts
+        self.evicted: dict[str, int] = {}  # code -> partition: deleted from the Table at commit
         self.keys: dict[str, set[str]] = {}  # code -> scope keys of every version in the batch
 
     def add_facts(self, change: FactsChanged) -> None:
@@ -190,13 +192,20 @@ class DossierProcessor:
 
     def _state(self, code: str) -> DossierState | None:
         state = self._batch.states.get(code)
-        if state is not None:
+        if state is not None or code in self._batch.evicted:
             return state
         raw = self.table.get(code)
         return DossierState.from_dict(raw) if raw else None
 
     async def _apply(self, origin: Origin, event: Event, payload: dict | None = None) -> None:
-        state = self._state(event.subject) or new_state(event.subject, origin.partition)
+        state = self._state(event.subject)
+        if state is None:
+            now = self.watermarks.get(origin.partition) if self.event_time else self.clock()
+            evicted = evicted_reason(event, now, self.ctx)
+            if evicted is not None:
+                await self._dead_letter(origin, EVICTED, evicted)
+                return
+            state = new_state(event.subject, origin.partition)
         try:
             applied = apply(state, event, self.ctx, payload)
         except IngestRejected as exc:
@@ -234,9 +243,15 @@ class DossierProcessor:
             self._batch.marks[partition] = iso(time)
 
     async def _fire(self, code: str, now: datetime) -> bool:
+        """Flags due at ``now``, or the eviction of an ended dossier; True if either happened."""
         state = self._state(code)
         if state is None:
             return False
+        if evictable(state, now, self.ctx):
+            self._batch.states.pop(code, None)
+            self._batch.evicted[code] = state.partition
+            self.index.set(code, state.partition, None)
+            return True
         state, emits, changes = self._fire_state(state, now)
         await self._store(state, emits, changes)
         return bool(emits)
@@ -258,6 +273,7 @@ class DossierProcessor:
         for change in changes:
             self._batch.add_facts(change)  # published once per dossier per batch, at commit
         self._batch.states[state.code] = state
+        self._batch.evicted.pop(state.code, None)
         self._reindex(state)
 
     async def _commit(self, batch: _Batch) -> None:
@@ -272,6 +288,9 @@ class DossierProcessor:
             # again: a rebalance while the acks were awaited replaced the index (forget_partitions)
             # and rebuilt it from the Table *before* these states were written
             self._reindex(state)
+        for code, partition in batch.evicted.items():
+            with self._scope(partition), contextlib.suppress(KeyError):
+                del self.table[code]  # a tombstone on the changelog
         for partition, mark in batch.marks.items():
             with self._scope(partition):
                 self.table[WATERMARK_KEY.format(partition)] = mark
@@ -310,8 +329,7 @@ class DossierProcessor:
             self.open[state.code] = state.partition
         else:
             self.open.pop(state.code, None)
-        pending = pending_deadlines(state)
-        self.index.set(state.code, state.partition, min((d.fire_at for d in pending), default=None))
+        self.index.set(state.code, state.partition, next_moment(state, self.ctx))
 
     def _ensure_indexed(self, partition: int) -> None:
         if partition in self.indexed:
