@@ -65,6 +65,16 @@ class WorkerTelemetry:
         self.calendar_year_start = Gauge(
             "motcua_calendar_year_start_timestamp_seconds", "When a calendar year begins "
             "(00:00 Vietnam time), for the estimated-holidays alert", ["year"], registry=registry)
+        self.evicted = Counter("motcua_worker_evicted_dossiers", "Ended dossiers deleted from the "
+                               "worker's state after the retention (core/retention.py)",
+                               registry=registry)
+        self.dossiers_held = Gauge("motcua_worker_dossiers_held", "Dossiers in this worker's "
+                                   "state (open, and ended within the retention)",
+                                   registry=registry)
+        self.snapshot_key_seconds = Gauge(
+            "motcua_worker_snapshot_key_seconds",
+            "Seconds the costliest scope key's snapshot took to compute in the last round",
+            registry=registry)
         self.events_of, self.flags_of = Children(self.events), Children(self.flags)
         self.classified_of, self.records_of = Children(self.classified), Children(self.records)
 

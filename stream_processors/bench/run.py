@@ -14,11 +14,12 @@ from pathlib import Path
 
 from motcua.broker import EmbeddedBroker, ensure_topics
 from schemas.topics import prefixed
-from stream_processors.bench import footprint, latency, pipeline, producer, raw_consume, ticks
+from stream_processors.bench import footprint, latency, pipeline, producer, raw_consume, ticks, \
+    year
 from stream_processors.bench.processes import free_port
 from stream_processors.bench.workload import simulated_events, write_records
 
-__all__ = ["REQUIRED_KEYS", "SIZES", "run_bench"]
+__all__ = ["REQUIRED_KEYS", "YEAR_KEYS", "SIZES", "run_bench", "run_year"]
 
 #: The keys issue 9 asks for; :func:`run_bench` refuses to return without any of them.
 REQUIRED_KEYS = frozenset({
@@ -26,6 +27,11 @@ REQUIRED_KEYS = frozenset({
     "ratio_pipeline_vs_faust_table", "ratio_pipeline_vs_faust_trivial", "producer_eps",
     "producer_raw_eps", "producer_ratio", "tick_seconds", "tick_growth_1m_vs_10k",
     "flag_latency_p50_s", "flag_latency_p99_s", "bytes_per_open_dossier"})
+
+#: The keys issue 19 asks of ``--year``.
+YEAR_KEYS = frozenset({
+    "year_eps", "eps_by_month", "rss_mb_by_month", "state_bytes_by_month", "snapshot_s_by_month",
+    "takeover_s", "ratio_pipeline_vs_faust_table", "ratio_pipeline_vs_faust_trivial"})
 
 PARTITIONS = 3
 #: mode -> (simulated dossiers, latency dossiers, tick sizes)
@@ -73,13 +79,7 @@ def run_bench(mode: str = "quick", report: Callable[[str], None] = lambda line: 
         out.update(events=len(events), records=records, partitions=PARTITIONS)
         out["raw_consume_eps"] = step("raw consumer",
                                       lambda: raw_consume.raw_consume_eps(boot, topic, records))
-        for kind in ("trivial", "table"):
-            out[f"faust_{kind}_eps"] = step(f"faust {kind}", lambda k=kind: pipeline.faust_eps(
-                k, boot, topic, records, PARTITIONS, work))
-        out["pipeline_eps"] = step("pipeline", lambda: pipeline.pipeline_eps(
-            boot, prefix, records, PARTITIONS, work))
-        out["ratio_pipeline_vs_faust_table"] = out["pipeline_eps"] / out["faust_table_eps"]
-        out["ratio_pipeline_vs_faust_trivial"] = out["pipeline_eps"] / out["faust_trivial_eps"]
+        out.update(_ratios(boot, prefix, records, work, step))
         raw_prefix, ours_prefix = fresh("praw"), fresh("pours")
         out["producer_raw_eps"] = step("raw producer", lambda: producer.producer_raw_eps(
             boot, raw_prefix + "dossier-lifecycle", events, PARTITIONS))
@@ -97,6 +97,53 @@ def run_bench(mode: str = "quick", report: Callable[[str], None] = lambda line: 
                                      if len(lat) == live_dossiers else None)
         out.update(step("footprint", lambda: footprint.footprint(events)))
     missing = REQUIRED_KEYS - out.keys()
+    if missing:
+        raise RuntimeError(f"bench result lacks {sorted(missing)}")
+    return out
+
+
+def _ratios(boot: str, prefix: str, records: int, work: Path,
+            step: Callable[[str, Callable[[], object]], object]) -> dict:
+    """faust's trivial and Table agents and our worker on the same records, and the ratios."""
+    topic, out = prefix + "dossier-lifecycle", {}
+    for kind in ("trivial", "table"):
+        out[f"faust_{kind}_eps"] = step(f"faust {kind}", lambda k=kind: pipeline.faust_eps(
+            k, boot, topic, records, PARTITIONS, work))
+    out["pipeline_eps"] = step("pipeline", lambda: pipeline.pipeline_eps(
+        boot, prefix, records, PARTITIONS, work))
+    out["ratio_pipeline_vs_faust_table"] = out["pipeline_eps"] / out["faust_table_eps"]
+    out["ratio_pipeline_vs_faust_trivial"] = out["pipeline_eps"] / out["faust_trivial_eps"]
+    return out
+
+
+def run_year(dossiers: int = 250_000, report: Callable[[str], None] = lambda line: None,
+             bootstrap: str | None = None) -> dict:
+    """``motcua bench --year`` (stream_processors.bench.year), with the ratios of the
+    ``--quick`` workload measured in the same run."""
+    out: dict = {"mode": "year", "machine": machine(), "partitions": PARTITIONS}
+    with tempfile.TemporaryDirectory(prefix="motcua-bench-year-") as tmp, \
+            _broker(Path(tmp), bootstrap) as boot:
+        work = Path(tmp)
+
+        def fresh(tag: str) -> str:
+            prefix = f"bench-{uuid.uuid4().hex[:6]}-{tag}-"
+            ensure_topics(boot, PARTITIONS, prefixed(prefix))
+            return prefix
+
+        def step(name: str, measure: Callable[[], object]) -> object:
+            started = time.perf_counter()
+            value = measure()
+            report(f"bench: {name} done in {time.perf_counter() - started:.1f}s")
+            return value
+
+        prefix = fresh("in")
+        records = write_records(boot, prefix + "dossier-lifecycle",
+                                simulated_events(SIZES["quick"][0]), PARTITIONS)
+        out.update(_ratios(boot, prefix, records, work, step))
+        out.update(step("year", lambda: year.year_bench(boot, fresh, dossiers, PARTITIONS, work,
+                                                        report)))
+        out["ratio_year_vs_faust_table"] = out["year_eps"] / out["faust_table_eps"]
+    missing = YEAR_KEYS - out.keys()
     if missing:
         raise RuntimeError(f"bench result lacks {sorted(missing)}")
     return out

@@ -35,6 +35,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from stream_processors.core.fact_expiry import expires
+
 __all__ = ["FactSegments", "Write", "MAX_SEGMENT_ENTRIES", "SEGMENT_PREFIX"]
 
 MAX_SEGMENT_ENTRIES = 300
@@ -57,7 +59,7 @@ class _Entry:
     key: str
     code: str
     seq: int
-    o: int
+    o: float  # an offset; a removal by expiry sits at +0.5 (FactSegments.expire)
     time: str
     facts: dict[str, Any] | None
     seg: str = ""
@@ -104,6 +106,28 @@ class FactSegments:
         p = self.partitions.get(self.partition_of.get(key, -1))
         entries = p.win.get(key, {}) if p else {}
         return {c: e.facts for c, e in entries.items() if e.facts is not None}
+
+    def counting(self, key: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """(dossier code, time, facts) of what counts in scope key ``key`` (removals left out)."""
+        p = self.partitions.get(self.partition_of.get(key, -1))
+        entries = p.win.get(key, {}) if p else {}
+        return [(c, e.time, e.facts) for c, e in entries.items() if e.facts is not None]
+
+    def expire(self, key: str, code: str, time: str) -> bool:
+        """Remove the facts of (``key``, ``code``) if the version counting now is the one of
+        ``time`` (see core.fact_expiry): a removal ranking just above it, stored at the next
+        commit like any accepted entry. True if it was removed."""
+        p = self.partitions.get(self.partition_of.get(key, -1))
+        if p is None:
+            return False
+        slot = (key, code)
+        current = p.pending.get(slot) or p.counting(slot)
+        if current is None or not expires(current.facts) or current.time != time:
+            return False
+        # o + 0.5: above the copy it removes and below any later record's entry, so the rule
+        # "highest (seq, o) counts" still decides a recovery whatever order segments load in
+        p.pending[slot] = _Entry(key, code, current.seq, current.o + 0.5, current.time, None)
+        return True
 
     def forget_partition(self, partition: int) -> None:
         self.partitions.pop(partition, None)

@@ -62,6 +62,7 @@ class _Batch:
         self.acks: list[Any] = []
         self.facts: dict[str, FactsChanged] = {}  # code -> the batch's net change of facts
         self.evicted: dict[str, int] = {}  # code -> partition: deleted from the Table at commit
+        self.created: dict[str, int] = {}  # code -> partition: not in the Table before the batch
         self.keys: dict[str, set[str]] = {}  # code -> scope keys of every version in the batch
 
     def add_facts(self, change: FactsChanged) -> None:
@@ -89,6 +90,7 @@ class DossierProcessor:
         self.open: dict[str, int] = {}  # open dossier code -> partition (for calendar changes)
         self.watermarks: dict[int, datetime] = {}
         self.indexed: set[int] = set()
+        self.held: dict[int, int] = {}  # partition -> dossiers in the Table (a gauge's source)
         self._batch = _Batch()
         self._scope: Callable[[int], contextlib.AbstractContextManager] = _no_scope
 
@@ -102,6 +104,8 @@ class DossierProcessor:
         straight back was processed by nobody in between."""
         for partition in set(self.indexed) - partitions:
             self.indexed.discard(partition)
+            self.held.pop(partition, None)
+            self.telemetry.dossiers_held.set(sum(self.held.values()))
             self.index.drop_partition(partition)
             self.watermarks.pop(partition, None)
         self.open = {c: p for c, p in self.open.items() if p in self.indexed}
@@ -206,6 +210,7 @@ class DossierProcessor:
                 await self._dead_letter(origin, EVICTED, evicted)
                 return
             state = new_state(event.subject, origin.partition)
+            self._batch.created[event.subject] = origin.partition
         try:
             applied = apply(state, event, self.ctx, payload)
         except IngestRejected as exc:
@@ -251,6 +256,7 @@ class DossierProcessor:
             self._batch.states.pop(code, None)
             self._batch.evicted[code] = state.partition
             self.index.set(code, state.partition, None)
+            self.telemetry.evicted.inc()
             return True
         state, emits, changes = self._fire_state(state, now)
         await self._store(state, emits, changes)
@@ -291,6 +297,10 @@ class DossierProcessor:
         for code, partition in batch.evicted.items():
             with self._scope(partition), contextlib.suppress(KeyError):
                 del self.table[code]  # a tombstone on the changelog
+                self._held(partition, -1)
+        for code, partition in batch.created.items():
+            if code in batch.states:
+                self._held(partition, +1)
         for partition, mark in batch.marks.items():
             with self._scope(partition):
                 self.table[WATERMARK_KEY.format(partition)] = mark
@@ -324,6 +334,11 @@ class DossierProcessor:
                                             KafkaRecord(key.encode(), value, [])))
         return acks
 
+    def _held(self, partition: int, change: int) -> None:
+        if partition in self.indexed:  # a partition revoked meanwhile is no longer counted
+            self.held[partition] = self.held.get(partition, 0) + change
+            self.telemetry.dossiers_held.set(sum(self.held.values()))
+
     def _reindex(self, state: DossierState) -> None:
         if state.clock is not None and not state.is_ended:
             self.open[state.code] = state.partition
@@ -338,9 +353,12 @@ class DossierProcessor:
         mark = self.table.get(WATERMARK_KEY.format(partition))
         if mark:
             self.watermarks[partition] = from_iso(mark)
+        held = 0
         for key, raw in list(self.table.items()):
             if raw and not key.startswith("__") and raw.get("partition") == partition:
                 self._reindex(DossierState.from_dict(raw))
+                held += 1
+        self._held(partition, held)
 
     async def _dead_letter(self, origin: Origin, reason: str, detail: str) -> None:
         self.telemetry.dead_letters.labels(reason).inc()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,7 @@ from schemas.derived import MetricSnapshot
 from schemas.errors import ContractError
 from stream_processors.core.clock_records import from_iso, iso
 from stream_processors.core.compliance import Targets, compute_views, window_bounds
+from stream_processors.core.fact_expiry import ExpiryIndex
 from stream_processors.core.fact_segments import FactSegments, Write
 from stream_processors.core.metric_facts import decode_bundle, encode_bundles, entry_json
 from stream_processors.core.outputs import event_id
@@ -57,14 +59,17 @@ def procedure_facts(p: ProcedurePublished) -> dict[str, Any]:
 class MetricAggregator:
     def __init__(self, table: MutableMapping[str, Any], send: Send, topics: WorkerTopics,
                  telemetry: WorkerTelemetry, *, event_time: bool, source: str,
-                 clock: Callable[[], datetime], targets: Targets = Targets()) -> None:
+                 clock: Callable[[], datetime], targets: Targets = Targets(),
+                 expire: bool = True) -> None:
         self.table, self.send, self.topics, self.telemetry = table, send, topics, telemetry
         self.event_time, self.source, self.clock, self.targets = event_time, source, clock, targets
         self.store = FactSegments()
+        self.expiry = ExpiryIndex() if expire else None  # ended facts past every window
         self.as_of: dict[str, datetime] = {}
         self.dirty: set[str] = set()
         self.indexed: set[int] = set()
         self.partition_of: dict[str, int] = {}  # scope key -> its facts-topic partition
+        self._costliest = 0.0  # seconds of the costliest key's views in this snapshot round
 
     def forget_partitions(self) -> None:
         self.keep_partitions(set())
@@ -78,6 +83,8 @@ class MetricAggregator:
                 del self.partition_of[key]
                 self.as_of.pop(key, None)
                 self.dirty.discard(key)
+                if self.expiry is not None:
+                    self.expiry.forget({key})
         for partition in set(self.store.partitions) - partitions:
             self.store.forget_partition(partition)
         self.indexed &= partitions
@@ -91,10 +98,12 @@ class MetricAggregator:
         """Apply facts in order; then write one segment per touched partition (and delete the
         segments nothing counts in any more)."""
         writes: list[Write] = []
+        touched: set[str] = set()
         for origin in origins:
             with scope(origin.partition):
                 writes += self._ensure_indexed(origin.partition)
-                self._apply_facts(origin)
+                touched |= self._apply_facts(origin)
+        self._expire(touched)
         for write in writes + self.store.commit():
             with scope(write.partition):
                 if write.value is not None:
@@ -103,13 +112,31 @@ class MetricAggregator:
                     with contextlib.suppress(KeyError):  # the memory store raises, RocksDB not
                         del self.table[write.key]
 
-    def _apply_facts(self, origin: Origin) -> None:
+    def _apply_facts(self, origin: Origin) -> set[str]:
         key, partition = origin.key.decode(), origin.partition
-        applied = [entry["time"] for entry in decode_bundle(origin.value)
-                   if self.store.offer(key, partition, entry, origin.offset)]
+        cutoff = self.expiry.cutoff(self.as_of.get(key)) if self.expiry else None
+        applied = []
+        for entry in decode_bundle(origin.value):
+            # older than every window: a stale copy of what may have expired (core.fact_expiry)
+            if cutoff is not None and from_iso(entry["time"]).timestamp() < cutoff:
+                continue
+            if self.store.offer(key, partition, entry, origin.offset):
+                applied.append(entry["time"])
+                if self.expiry:
+                    self.expiry.add(key, entry["code"], entry["time"], entry["facts"])
         if applied:
             self.partition_of[key] = partition
             self._touch(key, max(map(from_iso, set(applied))))
+            return {key}
+        return set()
+
+    def _expire(self, keys: set[str]) -> None:
+        """Drop the ended facts of ``keys`` that no window can show any more."""
+        if self.expiry is None:
+            return
+        for key in keys:
+            for code, time in self.expiry.due(key, self.as_of[key]):
+                self.store.expire(key, code, time)
 
     async def handle_catalog(self, origin: Origin) -> None:
         try:
@@ -130,20 +157,24 @@ class MetricAggregator:
     async def publish_snapshots(self) -> int:
         """One snapshot per window for every scope key changed since the last round. A key whose
         snapshots could not all be sent (the send raised) stays changed for the next round."""
-        dirty, self.dirty = sorted(self.dirty), set()
+        dirty, self.dirty, self._costliest = sorted(self.dirty), set(), 0.0
         for n, key in enumerate(dirty):
             try:
                 await self._publish_key(key)
             except BaseException:
                 self.dirty.update(dirty[n:])
                 raise
+        if dirty:
+            self.telemetry.snapshot_key_seconds.set(self._costliest)
         return len(dirty)
 
     async def _publish_key(self, key: str) -> None:
         as_of = self.as_of.get(key) if self.event_time else self.clock()
         if as_of is None:
             return
+        started = time.perf_counter()
         views = compute_views(key, self.store.facts(key).values(), as_of, self.targets)
+        self._costliest = max(self._costliest, time.perf_counter() - started)
         for window, values in views.items():
             await self.send(self.topics.metrics, self._snapshot(key, window, as_of, values))
 
@@ -173,4 +204,9 @@ class MetricAggregator:
                 for key, time in self.store.load(tkey, stored):
                     self.partition_of[key] = partition
                     self._touch(key, from_iso(time))
-        return self.store.finish_load(partition)
+        writes = self.store.finish_load(partition)
+        if self.expiry is not None:
+            for key in [k for k, p in self.partition_of.items() if p == partition]:
+                for code, time, facts in self.store.counting(key):
+                    self.expiry.add(key, code, time, facts)
+        return writes

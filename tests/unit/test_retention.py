@@ -77,6 +77,7 @@ def test_an_ended_dossier_leaves_the_state_after_the_retention_and_a_late_record
     w.feed(heartbeat(end + 3 * DAY))
     assert C not in w.table and ("delete", C) in w.log  # a tombstone on the changelog
     assert OPEN in w.table  # an open dossier stays, however old
+    assert w.processor.held == {0: 1}  # the motcua_worker_dossiers_held gauge's source
     assert C not in w.processor.index._live
     w.feed(feedback(C, end + 4 * DAY))
     [letter] = w.dead_letters()
