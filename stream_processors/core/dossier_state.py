@@ -92,7 +92,7 @@ class DossierState:
     #: link), JSON values; a key is absent when no event reported it.
     services: dict[str, Any] = field(default_factory=dict)
     #: the state (transitions only) after the events trimmed from ``history``; None: nothing trimmed
-    checkpoint: dict[str, Any] | None = None
+    checkpoint: "DossierState | None" = None
 
     @property
     def is_ended(self) -> bool:
@@ -119,18 +119,20 @@ class DossierState:
         return self.names.get(agency or "", agency or "?")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "partition": self.partition, "status": self.status,
-                "receipt": self.receipt.to_dict() if self.receipt else None,
-                "clock": self.clock.to_dict() if self.clock else None, "names": self.names,
-                "holder": self.holder, "ended_at": iso(self.ended_at),
-                "end_status": self.end_status, "resolved_at": iso(self.resolved_at),
-                "apology": self.apology.to_dict() if self.apology else None,
-                "flags": list(self.flags), "classified": self.classified, "grade": self.grade,
-                "satisfaction": self.satisfaction, "complaint": self.complaint,
-                "last_time": iso(self.last_time), "ids": list(self.ids),
-                "history": list(self.history), "seq": self.seq, "facts": self.facts,
-                "services": self.services,
-                "checkpoint": self.checkpoint}
+        d = {"code": self.code, "partition": self.partition, "status": self.status,
+             "receipt": self.receipt.to_dict() if self.receipt else None,
+             "clock": self.clock.to_dict() if self.clock else None, "names": self.names,
+             "holder": self.holder, "ended_at": iso(self.ended_at),
+             "end_status": self.end_status, "resolved_at": iso(self.resolved_at),
+             "apology": self.apology.to_dict() if self.apology else None,
+             "flags": list(self.flags), "classified": self.classified, "grade": self.grade,
+             "satisfaction": self.satisfaction, "complaint": self.complaint,
+             "last_time": iso(self.last_time), "ids": list(self.ids),
+             "history": list(self.history), "seq": self.seq, "facts": self.facts,
+             "services": self.services, "checkpoint": None}
+        if self.checkpoint is not None:
+            d["checkpoint"] = _checkpoint_delta(self.checkpoint.to_dict(), d)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "DossierState":
@@ -145,7 +147,23 @@ class DossierState:
             complaint=d["complaint"], last_time=from_iso(d["last_time"]), ids=tuple(d["ids"]),
             history=tuple(d["history"]), seq=d["seq"], facts=d["facts"],
             services=dict(d.get("services") or {}),
-            checkpoint=d.get("checkpoint"))
+            checkpoint=_checkpoint_of(d))
 
 
 _STATE_FIELDS = frozenset(f.name for f in dataclasses.fields(DossierState))
+#: what a checkpoint never holds (it is the transitions' part of a state, see core.lifecycle)
+_BOOKKEEPING = {"flags": [], "classified": False, "grade": None, "seq": 0, "facts": None,
+                "ids": [], "history": [], "last_time": None, "checkpoint": None}
+
+
+def _checkpoint_delta(checkpoint: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    """The checkpoint as stored: only the fields where it differs from the state holding it
+    (the receipt and agency names rarely change, so they are not stored twice)."""
+    return {k: v for k, v in checkpoint.items() if k not in _BOOKKEEPING and v != state[k]}
+
+
+def _checkpoint_of(d: dict[str, Any]) -> "DossierState | None":
+    delta = d.get("checkpoint")
+    if delta is None:
+        return None
+    return DossierState.from_dict({**d, **_BOOKKEEPING, **delta})

@@ -112,11 +112,11 @@ def _all_settled(before: DossierState, event: Event, ctx: Context) -> bool:
             and before.last_time < event.time - ctx.tolerance)
 
 
-def checkpoint_of(state: DossierState) -> dict:
+def checkpoint_of(state: DossierState) -> DossierState:
     """What a rebuild from scratch over ``state``'s events would give before bookkeeping: the
     transitions' part of ``state`` (flags, facts, ids and history are the caller's)."""
     return state.evolve(flags=(), classified=False, grade=None, seq=0, facts=None, ids=(),
-                        history=(), last_time=None, checkpoint=None).to_dict()
+                        history=(), last_time=None, checkpoint=None)
 
 
 def history_entry(event: Event, payload: dict | None = None) -> dict:
@@ -152,8 +152,7 @@ def _reorder(state: DossierState, event: Event, ctx: Context) -> DossierState:
     equal times). Every event the checkpoint covers is older than ``event`` (see _all_settled)."""
     events = [history_event(h, state.code) for h in state.history]
     events.insert(sum(1 for e in events if e.time <= event.time), event)
-    rebuilt = (DossierState.from_dict(state.checkpoint) if state.checkpoint
-               else new_state(state.code, state.partition))
+    rebuilt = state.checkpoint or new_state(state.code, state.partition)
     for e in events:
         rebuilt = transition(rebuilt, e, ctx)
     # what was already published stays published: flags and the classification
