@@ -52,7 +52,7 @@ def write_year(bootstrap: str, topic: str, dossiers: int, partitions: int,
     month (index 0 = January) and the time of the last event."""
     from producers.simulator import SimConfig, Simulator
     from stream_processors.core.calendar import default_calendar
-    from stream_processors.core.catalog import load_catalog
+    from stream_processors.core.catalog_loader import load_catalog
 
     config = SimConfig(seed=1, start=YEAR_START + dt.timedelta(hours=7),
                        per_day=dossiers / WORKING_DAYS, heartbeat_every=dt.timedelta(hours=4))

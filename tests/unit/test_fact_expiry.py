@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry
 from producers.simulator import SimConfig, Simulator
 from schemas.cloudevents import to_record
 from stream_processors.core.calendar import default_calendar
-from stream_processors.core.catalog import load_catalog
+from stream_processors.core.catalog_loader import load_catalog
 from stream_processors.core.compliance import compute_views
 from stream_processors.core.fact_expiry import HORIZON
 from stream_processors.core.metric_facts import decode_bundle
