@@ -49,6 +49,25 @@ def _broker(workdir: Path, bootstrap: str | None) -> Iterator[str]:
         yield broker.bootstrap
 
 
+def _fresh(boot: str) -> Callable[[str], str]:
+    """``fresh(tag)``: a new topic prefix with its topics created."""
+    def fresh(tag: str) -> str:
+        prefix = f"bench-{uuid.uuid4().hex[:6]}-{tag}-"
+        ensure_topics(boot, PARTITIONS, prefixed(prefix))
+        return prefix
+    return fresh
+
+
+def _step(report: Callable[[str], None]) -> Callable[[str, Callable[[], object]], object]:
+    """``step(name, measure)``: run one measurement and report its duration."""
+    def step(name: str, measure: Callable[[], object]) -> object:
+        started = time.perf_counter()
+        value = measure()
+        report(f"bench: {name} done in {time.perf_counter() - started:.1f}s")
+        return value
+    return step
+
+
 def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
@@ -61,17 +80,7 @@ def run_bench(mode: str = "quick", report: Callable[[str], None] = lambda line: 
             _broker(Path(tmp), bootstrap) as boot:
         work = Path(tmp)
 
-        def fresh(tag: str) -> str:
-            prefix = f"bench-{uuid.uuid4().hex[:6]}-{tag}-"
-            ensure_topics(boot, PARTITIONS, prefixed(prefix))
-            return prefix
-
-        def step(name: str, measure: Callable[[], object]) -> object:
-            started = time.perf_counter()
-            value = measure()
-            report(f"bench: {name} done in {time.perf_counter() - started:.1f}s")
-            return value
-
+        fresh, step = _fresh(boot), _step(report)
         events = simulated_events(dossiers)
         prefix = fresh("in")
         topic = prefix + "dossier-lifecycle"
@@ -125,17 +134,7 @@ def run_year(dossiers: int = 250_000, report: Callable[[str], None] = lambda lin
             _broker(Path(tmp), bootstrap) as boot:
         work = Path(tmp)
 
-        def fresh(tag: str) -> str:
-            prefix = f"bench-{uuid.uuid4().hex[:6]}-{tag}-"
-            ensure_topics(boot, PARTITIONS, prefixed(prefix))
-            return prefix
-
-        def step(name: str, measure: Callable[[], object]) -> object:
-            started = time.perf_counter()
-            value = measure()
-            report(f"bench: {name} done in {time.perf_counter() - started:.1f}s")
-            return value
-
+        fresh, step = _fresh(boot), _step(report)
         prefix = fresh("in")
         records = write_records(boot, prefix + "dossier-lifecycle",
                                 simulated_events(SIZES["quick"][0]), PARTITIONS)
