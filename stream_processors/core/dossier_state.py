@@ -91,8 +91,10 @@ class DossierState:
     #: What Decision 766 counts beyond the clock (fees, payment, digitisation, VNeID, result
     #: link), JSON values; a key is absent when no event reported it.
     services: dict[str, Any] = field(default_factory=dict)
-    #: the state (transitions only) after the events trimmed from ``history``; None: nothing trimmed
-    checkpoint: "DossierState | None" = None
+    #: the state (transitions only) after the events trimmed from ``history``; None: nothing
+    #: trimmed. Read back from the Table it stays a dict until a reorder needs it (decoding it on
+    #: every read cost more than the trim saved); equality ignores it (see checkpoint_state)
+    checkpoint: "DossierState | dict[str, Any] | None" = field(default=None, compare=False)
 
     @property
     def is_ended(self) -> bool:
@@ -130,9 +132,15 @@ class DossierState:
              "last_time": iso(self.last_time), "ids": list(self.ids),
              "history": list(self.history), "seq": self.seq, "facts": self.facts,
              "services": self.services, "checkpoint": None}
-        if self.checkpoint is not None:
-            d["checkpoint"] = _checkpoint_delta(self.checkpoint.to_dict(), d)
+        cp = self.checkpoint
+        if cp is not None:
+            d["checkpoint"] = _checkpoint_delta(cp.to_dict() if isinstance(cp, DossierState) else cp, d)
         return d
+
+    def checkpoint_state(self) -> "DossierState | None":
+        """The checkpoint as a state (decoded here if it was read back from the Table)."""
+        cp = self.checkpoint
+        return cp if cp is None or isinstance(cp, DossierState) else DossierState.from_dict(cp)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "DossierState":
@@ -162,8 +170,9 @@ def _checkpoint_delta(checkpoint: dict[str, Any], state: dict[str, Any]) -> dict
     return {k: v for k, v in checkpoint.items() if k not in _BOOKKEEPING and v != state[k]}
 
 
-def _checkpoint_of(d: dict[str, Any]) -> "DossierState | None":
+def _checkpoint_of(d: dict[str, Any]) -> dict[str, Any] | None:
+    """The stored checkpoint made whole again (as a dict: see DossierState.checkpoint)."""
     delta = d.get("checkpoint")
     if delta is None:
         return None
-    return DossierState.from_dict({**d, **_BOOKKEEPING, **delta})
+    return {**d, **_BOOKKEEPING, **delta}

@@ -152,7 +152,7 @@ def _reorder(state: DossierState, event: Event, ctx: Context) -> DossierState:
     equal times). Every event the checkpoint covers is older than ``event`` (see _all_settled)."""
     events = [history_event(h, state.code) for h in state.history]
     events.insert(sum(1 for e in events if e.time <= event.time), event)
-    rebuilt = state.checkpoint or new_state(state.code, state.partition)
+    rebuilt = state.checkpoint_state() or new_state(state.code, state.partition)
     for e in events:
         rebuilt = transition(rebuilt, e, ctx)
     # what was already published stays published: flags and the classification
