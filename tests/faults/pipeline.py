@@ -110,8 +110,11 @@ class PipelineRun:
             for w in workers:
                 assert w.proc.poll() is None, "worker died:\n" + "".join(w.output[-30:])
             time.sleep(0.5)
+        tails = "".join(f"\n--- worker output (last 20 lines):\n{''.join(w.output[-20:])}"
+                        for w in workers)
         raise AssertionError(f"{self.group}: progress {self.progress():.3f} < {fraction} "
-                             f"after {timeout:.0f}s")
+                             f"after {timeout:.0f}s; applied {dict(self.applied())}, "
+                             f"published {dict(self.ends)}{tails}")
 
     def results(self, timeout: float, workers=()) -> Results:  # noqa: ANN001
         """Wait for all input to be applied, then read the outputs until they are quiet."""
