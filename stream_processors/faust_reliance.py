@@ -21,7 +21,9 @@ reproduces each point below on the pinned versions, so an upgrade that changes o
    waits on is never cleared.
 4. *``App.on_rebalance_start/end`` bracket a rebalance, the ``on_partitions_revoked`` signal is
    awaited inside the revoke before the group is rejoined, and ``App.on_stop`` runs before the
-   consumer, agents and producer stop* (:class:`stream_processors.transport.WorkerApp`).
+   consumer, agents and producer stop* (:class:`stream_processors.transport.WorkerApp`). The
+   worker's consumer class comes in through ``App._new_transport``, the one private method the
+   worker overrides (faust has no public setting for the consumer class).
 
 **Defended against** (the guarantee does not depend on it; see docs/stream-processors.md):
 
