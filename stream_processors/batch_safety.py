@@ -46,6 +46,8 @@ REWIND_CHECK_S = 0.5
 #: seconds the fetcher is given to drop what it holds once its flow is stopped (it does so
 #: within a few event-loop iterations; a rewind that still lost the race is made again)
 SETTLE_S = 0.1
+#: seconds a rewind's seek may take before the flow is resumed anyway (the rewind is made again)
+SEEK_TIMEOUT_S = 5.0
 
 
 async def flush_changelog(app: Any) -> None:
@@ -125,7 +127,9 @@ async def rewind(app: Any, offsets: dict[tuple[str, int], int], counter: Any) ->
     try:
         await asyncio.sleep(SETTLE_S)
         if not app.rebalancing and generation == app.consumer_generation_id:
-            await consumer.seek_wait({TP(t, p): o for (t, p), o in offsets.items()})
+            # bounded: the flow of every partition is stopped meanwhile
+            await asyncio.wait_for(
+                consumer.seek_wait({TP(t, p): o for (t, p), o in offsets.items()}), SEEK_TIMEOUT_S)
     finally:
         # a rebalance that began meanwhile resumes the flow itself, once recovered
         if not app.rebalancing and generation == app.consumer_generation_id:
