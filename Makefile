@@ -5,10 +5,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SYSDEPS := $(VENV)/.system-packages
 
-# The fault suite's workload in `make test`: the 100,000 events issue 9 asks for. On a quiet
-# 2-core machine the worker faults take ~5 minutes and the whole suite ~13 (CI allows 90);
-# `make test FAULT_EVENTS=4000` is a quick local loop.
+# The fault suite's workload: `make faults` runs the 100,000 events issue 9 asks for; `make test`
+# runs 15,000, which keeps every fault test's point (three SIGKILLs and two rebalances land
+# mid-stream, thousands of dossiers per partition) and the whole suite under 20 minutes on a
+# quiet 2-core machine. scripts/fault-loop repeats the worker fault and restart tests.
 FAULT_EVENTS ?= 100000
+TEST_FAULT_EVENTS ?= 15000
 
 .PHONY: run test unit integration e2e faults install clean
 
@@ -30,7 +32,7 @@ run: $(STAMP)
 	$(BIN)/motcua up
 
 test: $(STAMP) $(SYSDEPS)
-	MOTCUA_FAULT_EVENTS=$(FAULT_EVENTS) $(BIN)/python -m pytest -q
+	MOTCUA_FAULT_EVENTS=$(TEST_FAULT_EVENTS) $(BIN)/python -m pytest -q
 
 faults: $(STAMP) $(SYSDEPS)
 	MOTCUA_FAULT_EVENTS=$(FAULT_EVENTS) $(BIN)/python -m pytest -q tests/faults

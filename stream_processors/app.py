@@ -5,19 +5,22 @@
 thin agents and timers of :mod:`stream_processors.dossiers.agents` and
 :mod:`stream_processors.metrics.agents` to the pure core. Topics use raw bytes so records are
 decoded with the contract (``schemas.cloudevents``), never faust Records.
+
+The broker connection comes from the entry point (:class:`Connection`): this package does not
+import the CLI package ``motcua``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import faust
 from prometheus_client import CollectorRegistry
 
-from motcua.kafka import aiokafka_config, faust_config, kafka_python_config
-from motcua.settings import Settings
 from stream_processors.calendar import agents as calendar_agents
 from stream_processors.core.calendar import default_calendar
 from stream_processors.core.transitions import Context
@@ -25,9 +28,9 @@ from stream_processors.dossiers import agents as dossier_agents
 from stream_processors.metrics import agents as metric_agents
 from stream_processors.telemetry import WorkerTelemetry, publish_calendar_status
 from stream_processors.topics import WorkerTopics
-from stream_processors.transport import WorkerApp
+from stream_processors.transport import EndOffsets, WorkerApp
 
-__all__ = ["create_app", "RawTopics"]
+__all__ = ["Connection", "create_app", "RawTopics"]
 
 TIME_SOURCES = ("wall", "event")
 PRODUCER_LINGER_MS = 5
@@ -51,10 +54,22 @@ class RawTopics:
                                          headers=list(record.headers), partition=partition)
 
 
-def _app_config(settings: Settings, bootstrap: str, worker_id: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Connection:
+    """How the worker reaches the broker: ``faust_options`` for ``faust.App`` (broker URL and
+    credentials) and ``end_offsets``, the true-end-offset probe of its consumer
+    (:mod:`stream_processors.transport`), and ``kafka_python``, kafka-python's options for the
+    calendar-changes reader (:mod:`stream_processors.calendar.agents`)."""
+
+    faust_options: dict[str, Any] = field(default_factory=dict)
+    end_offsets: EndOffsets | None = None
+    kafka_python: dict[str, Any] = field(default_factory=dict)
+
+
+def _app_config(settings: Any, connection: Connection, worker_id: str) -> dict[str, Any]:
     store = "memory://" if settings.worker_store == "memory" else "rocksdb://"
     return dict(
-        id=settings.topic_prefix + settings.worker_app_id, **faust_config(settings, bootstrap),
+        id=settings.topic_prefix + settings.worker_app_id, **connection.faust_options,
         store=store, datadir=str(settings.state_dir / f"worker-{worker_id}"),
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=settings.topic_replication_factor,
@@ -66,18 +81,18 @@ def _app_config(settings: Settings, bootstrap: str, worker_id: str) -> dict[str,
         producer_linger_ms=PRODUCER_LINGER_MS, producer_max_batch_size=1024 * 1024)
 
 
-def create_app(settings: Settings, bootstrap: str, *, worker_id: str,
+def create_app(settings: Any, connection: Connection, *, worker_id: str,
                registry: CollectorRegistry,
                on_ready: Callable[[str], None] = lambda line: None,
                clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
                ) -> faust.App:
-    """A configured worker app; ``on_ready`` gets the ``ready: worker ...`` line once joined."""
+    """A configured worker app (``settings``: the entry point's ``motcua.settings.Settings``);
+    ``on_ready`` gets the ``ready: worker ...`` line once joined."""
     if settings.time_source not in TIME_SOURCES:
         raise ValueError(f"MOTCUA_TIME_SOURCE={settings.time_source!r}: expected wall or event")
-    app = WorkerApp(**_app_config(settings, bootstrap, worker_id),
-                    end_offset_client_config=aiokafka_config(settings, bootstrap))
+    app = WorkerApp(**_app_config(settings, connection, worker_id),
+                    end_offsets=connection.end_offsets or _as_reported)
     topics, raw = WorkerTopics(settings.topic_prefix), RawTopics(app)
-    app.gapless_topics = frozenset({topics.lifecycle, topics.ticks, topics.metric_facts})
     telemetry = WorkerTelemetry(registry)
     publish_calendar_status(telemetry, default_calendar().status, clock().date())
     ctx = Context(default_calendar(),
@@ -87,7 +102,7 @@ def create_app(settings: Settings, bootstrap: str, *, worker_id: str,
                   clock=clock)
     processor = dossier_agents.register(app, raw, topics, telemetry, ctx, settings, **common)
     aggregator = metric_agents.register(app, raw, topics, telemetry, settings, **common)
-    calendar_agents.register(app, raw, topics, processor, kafka_python_config(settings, bootstrap),
+    calendar_agents.register(app, raw, topics, processor, connection.kafka_python,
                              source=settings.event_source, clock=clock)
 
     async def keep_assigned(_sender: Any, assigned: Any, **__: Any) -> None:
@@ -100,10 +115,13 @@ def create_app(settings: Settings, bootstrap: str, *, worker_id: str,
 
     @app.task
     async def announce() -> None:
-        import asyncio
         while not app.tables.recovery.completed.is_set():
             await asyncio.sleep(0.1)
         on_ready(f"ready: worker id={worker_id} group={app.conf.id} "
                  f"time_source={settings.time_source} store={settings.worker_store}")
 
     return app
+
+
+async def _as_reported(reported: Any) -> Any:
+    return reported

@@ -1,43 +1,23 @@
-"""What keeps a batch's offsets from being committed before the batch is done.
+"""The rules every batch of a Table-writing agent runs under (:func:`applied_batch`).
 
-faust's ``Stream.take_events`` acks every event of a batch in a ``finally`` clause, so the
-events of a batch that was *interrupted* are acked too: when a worker stops (SIGTERM, a clean
-leave), faust cancels the agent mid-batch, the generator closes, its ``finally`` acks the whole
-batch, and the consumer's last commit marks records as processed that never were. The
-rebalance fault test found it: a worker that left the group skipped exactly one batch (500
-records) of the partition it handed back, and the flags and classifications of those dossiers
-came out wrong.
+The guarantee itself is in :mod:`stream_processors.positions`: a batch writes the input positions
+past what it applied into the Table, with its state, and each partition resumes from there. What
+remains for the batch layer:
 
-:func:`committed_only_if_done` closes that: if the batch does not finish, each message is
-marked acked *without* recording its offset, so faust's later ack is a no-op and the records
-are consumed again by whoever holds the partition next. faust's own ``Message.acked`` flag is
-the switch; nothing in faust is patched.
-
-A finished batch's messages join ``app.applied``: the worker's consumer records the offsets of
-applied messages only (:mod:`stream_processors.transport`), since faust also acks the copies its
-stream skips around a rebalance. :func:`in_offset_order` and :func:`repeat_rewinds` apply each
-input partition in offset order (:mod:`stream_processors.contiguous`).
-
-:func:`flush_changelog` ends a batch: faust commits acked offsets on its own clock, while the
-batch's Table writes reach the changelog through a buffer, so without it a crash could commit
-offsets whose state never reached the changelog.
-
-:func:`stopping_tolerated` is for timers: faust stops the producer before the timers, so a
-timer that fires during a stop used to crash it (exit code 1).
-
-:class:`BatchGate` keeps batches and rebalances apart. ``take_events`` hands the agent a buffer
-that was filled *before* a rebalance, and faust's own check (a message of an older consumer
-generation is skipped) only runs when a message enters the stream, not when the buffer is
-handed over. Without the gate a worker went on applying records of partitions it had just
-handed to another worker — its late Table writes landed in the changelog after the new owner's,
-and raised its own stored changelog offset past them, so when the partition came back it
-restored stale dossiers — and wrote Tables while faust was recovering them. With the gate:
-
-* a rebalance waits for the batch in hand to finish (writes flushed) before the worker rejoins;
-* no batch starts while a rebalance is in progress;
-* records fetched in an older generation are not applied and not committed: faust seeks every
-  partition back to its committed offset after each rebalance, so whoever owns them now
-  consumes them again.
+* **Offset order** (:mod:`stream_processors.contiguous`): a batch applies each input partition's
+  records contiguously from the position, so the position it writes never jumps over a record.
+  A partition with a hole is *rewound* (:func:`rewind`).
+* **No batch straddles a rebalance** (:class:`BatchGate`): ``take_events`` hands the agent a
+  buffer that may have been filled before a rebalance. A worker that applied records of a
+  partition it had just handed over would write the new owner's Table partition late, after the
+  new owner restored it; those stale writes would be restored the next time. The gate closes when
+  a rebalance starts, the revoke waits for the batch in hand (the app's ``on_partitions_revoked``
+  signal), no batch starts until recovery is done, and records of an older consumer generation
+  are not applied (the new generation resumes from the Table positions and reads them again).
+* **A batch ends with its changelog writes acknowledged** (:func:`flush_changelog`), so the
+  revoke's wait covers them and a clean stop leaves nothing in the producer's buffer.
+* **Timers survive a stop** (:func:`stopping_tolerated`): faust stops the producer before the
+  timers, so a timer that fires during a stop used to crash it (exit code 1).
 """
 
 from __future__ import annotations
@@ -46,45 +26,28 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, MutableMapping, Sequence
 from typing import Any
 
 from faust.exceptions import NotReady
 from faust.types import TP
 
-from stream_processors.contiguous import ContiguousOffsets, left_out
+from stream_processors.contiguous import ContiguousOffsets
+from stream_processors.faust_reliance import partition_scope
+from stream_processors.positions import record_positions
 
-__all__ = ["BatchGate", "REWIND_CHECK_S", "applied_batch", "committed_only_if_done",
-           "flush_changelog", "in_offset_order", "offset_guard", "repeat_rewinds",
-           "stopping_tolerated", "unrecorded"]
+__all__ = ["BatchGate", "REWIND_CHECK_S", "applied_batch", "flush_changelog", "offset_guard",
+           "rewind", "stopping_tolerated"]
 
 log = logging.getLogger(__name__)
 
-#: seconds between checks for seeks back to repeat or to make (stream_processors/contiguous.py)
-REWIND_CHECK_S = 1.0
-
-
-@contextlib.contextmanager
-def committed_only_if_done(events: Sequence[Any], in_order: ContiguousOffsets | None = None,
-                           applied: Any = None) -> Iterator[None]:
-    """Run a batch; if it raises (cancelled included), none of ``events`` will be committed,
-    and ``in_order`` expects them again; if it finishes, their messages join ``applied`` (the
-    worker consumer commits only those, see :mod:`stream_processors.transport`)."""
-    try:
-        yield
-    except BaseException:
-        unrecorded(events)
-        if in_order is not None:
-            in_order.retreat(events)
-        raise
-    if applied is not None:
-        applied.update(e.message for e in events)
-
-
-def unrecorded(events: Sequence[Any]) -> None:
-    """Make faust's coming ack of ``events`` a no-op: their offsets are never recorded."""
-    for event in events:
-        event.message.acked = True  # faust's ack skips an acked message
+#: seconds between checks for rewinds to make
+REWIND_CHECK_S = 0.5
+#: seconds the fetcher is given to drop what it holds once its flow is stopped (it does so
+#: within a few event-loop iterations; a rewind that still lost the race is made again)
+SETTLE_S = 0.1
+#: seconds a rewind's seek may take before the flow is resumed anyway (the rewind is made again)
+SEEK_TIMEOUT_S = 5.0
 
 
 async def flush_changelog(app: Any) -> None:
@@ -109,8 +72,9 @@ def stopping_tolerated(app: Any) -> Iterator[None]:
 
 class BatchGate:
     """One per worker, shared by the agents that write Tables. The app closes it when a rebalance
-    starts (:meth:`close`), waits in the revoke for :meth:`idle`, and opens it once recovery is
-    done (:meth:`open`); agents run each batch inside :meth:`batch`."""
+    starts or the worker stops (:meth:`close`), waits for :meth:`idle` before giving partitions
+    up, and opens it once recovery is done (:meth:`open`); agents run each batch inside
+    :meth:`batch`."""
 
     def __init__(self) -> None:
         self._open, self._idle, self._busy = asyncio.Event(), asyncio.Event(), 0
@@ -131,13 +95,11 @@ class BatchGate:
     async def batch(self, events: Sequence[Any],
                     generation: Callable[[], int]) -> AsyncIterator[list[Any]]:
         """Wait until no rebalance is in progress, then yield the events of the current consumer
-        ``generation()``; the others are left unrecorded (consumed again after faust's seek)."""
+        ``generation()`` (the others are read again from the Table positions)."""
         while not self._open.is_set():  # closed again before this task resumed: wait again
             await self._open.wait()
         current_generation = generation()
         current = [e for e in events if e.message.generation_id == current_generation]
-        if len(current) < len(events):
-            unrecorded(left_out(events, current))
         self._busy += 1
         self._idle.clear()
         try:
@@ -148,74 +110,68 @@ class BatchGate:
                 self._idle.set()
 
 
-async def in_offset_order(app: Any, guard: ContiguousOffsets, events: Sequence[Any],
-                          rewinds: Any) -> list[Any]:
-    """The events the agent may apply now (:class:`~stream_processors.contiguous.ContiguousOffsets`):
-    the others are left unrecorded, and a partition with a hole is sought back to it."""
-    if guard.generation != app.consumer_generation_id:
-        guard.start(app.consumer_generation_id, app.consumer.sought, time.monotonic())
-    admitted, rewind = guard.admit(events, time.monotonic())
-    if len(admitted) < len(events):
-        unrecorded(left_out(events, admitted))
-    await _seek_back(app, rewind, rewinds)
-    return admitted
-
-
-async def repeat_rewinds(app: Any, guard: ContiguousOffsets, rewinds: Any) -> None:
-    """For a timer: seek again where a seek back brought nothing, and seek back where the
-    consumer fetched past records that never reached the agent (never during a rebalance; a new
-    generation starts over from faust's own seek)."""
-    generation = guard.generation
-    if app.rebalancing or generation != app.consumer_generation_id:
+async def rewind(app: Any, offsets: dict[tuple[str, int], int], counter: Any) -> None:
+    """Seek partitions back to the first record their agent is missing. The consumer's flow is
+    stopped first, so that the fetcher drops the records it fetched before the seek instead of
+    handing them out after it (they would raise faust's read offset past the sought records,
+    which it then drops as old: a seek undone). Skipped during a rebalance, whose own seek to the
+    Table positions covers it."""
+    consumer, generation = app.consumer, app.consumer_generation_id
+    if not offsets or app.rebalancing or app.should_stop:
         return
+    for (topic, partition), offset in offsets.items():
+        log.warning("%s[%d]: records before offset %d were dropped before they were applied: "
+                    "rewinding", topic, partition, offset)
+        counter.inc()
+    consumer.stop_flow()
     try:
-        rewind = guard.overdue(time.monotonic())
-        positions = {key: await app.consumer.position(TP(*key))
-                     for key in guard.quiet(time.monotonic())}
-        rewind.update(guard.stalled(positions, time.monotonic()))
-        if app.rebalancing or generation != app.consumer_generation_id:
-            return  # a rebalance began meanwhile: faust's own seek starts over
-        await _seek_back(app, rewind, rewinds)
-    except Exception as exc:  # e.g. the partition was just revoked: the next generation seeks
-        if not app.should_stop:
-            log.warning("seek back failed (%r); a rebalance starts over from the commits", exc)
+        await asyncio.sleep(SETTLE_S)
+        if not app.rebalancing and generation == app.consumer_generation_id:
+            # bounded: the flow of every partition is stopped meanwhile
+            await asyncio.wait_for(
+                consumer.seek_wait({TP(t, p): o for (t, p), o in offsets.items()}), SEEK_TIMEOUT_S)
+    finally:
+        # a rebalance that began meanwhile resumes the flow itself, once recovered
+        if not app.rebalancing and generation == app.consumer_generation_id:
+            consumer.resume_flow()
 
 
 def offset_guard(app: Any, telemetry: Any, name: str) -> ContiguousOffsets:
-    """An agent's offset-order guard, with the timer (``rewind_{name}``) that repeats its seeks
-    back and makes those :meth:`~ContiguousOffsets.stalled` asks for."""
+    """An agent's offset-order guard, with the timer (``rewind_{name}``) making its rewinds."""
     in_order = ContiguousOffsets()
 
-    async def repeat() -> None:
+    async def check() -> None:
+        if in_order.generation != app.consumer_generation_id:
+            return  # the new generation's guard starts with its first batch
         with stopping_tolerated(app):
-            await repeat_rewinds(app, in_order, telemetry.rewinds)
+            try:
+                await rewind(app, in_order.due(time.monotonic()), telemetry.rewinds)
+            except Exception as exc:  # e.g. the partition was just revoked
+                if not app.should_stop:
+                    log.warning("rewind failed (%r); it is made again", exc)
 
-    app.timer(interval=REWIND_CHECK_S, name=f"rewind_{name}")(repeat)
+    app.timer(interval=REWIND_CHECK_S, name=f"rewind_{name}")(check)
     return in_order
-
-
-async def _seek_back(app: Any, rewind: dict[tuple[str, int], int], rewinds: Any) -> None:
-    if not rewind:
-        return
-    for (topic, partition), offset in rewind.items():
-        log.warning("records of %s[%d] were dropped before they were applied: seeking back to "
-                    "offset %d", topic, partition, offset)
-        rewinds.inc()
-    # seek_wait runs in the consumer's own thread (a seek from this one raced its fetcher and
-    # crashed it) and moves faust's read offset back too
-    await app.consumer.seek_wait({TP(topic, partition): offset
-                                  for (topic, partition), offset in rewind.items()})
 
 
 @contextlib.asynccontextmanager
 async def applied_batch(app: Any, batch: Sequence[Any], in_order: ContiguousOffsets,
-                        telemetry: Any) -> AsyncIterator[list[Any]]:
+                        telemetry: Any, table: MutableMapping[str, Any]
+                        ) -> AsyncIterator[tuple[list[Any], Any]]:
     """One batch of a Table-writing agent, with every rule above: it runs between rebalances,
-    holds only records of the current generation in offset order (possibly none), ends with its
-    changelog flushed, and only then may its offsets be committed."""
+    holds only records of the current generation in offset order (possibly none); once the body
+    (which writes the state) returns, the positions past its records are written to ``table``,
+    and the batch ends with its changelog flushed. Yields (events, their partition scope)."""
     async with app.batch_gate.batch(batch, lambda: app.consumer_generation_id) as current:
         telemetry.stale.inc(len(batch) - len(current))
-        events = await in_offset_order(app, in_order, current, telemetry.rewinds)
-        with committed_only_if_done(events, in_order, app.applied):
-            yield events
-            await flush_changelog(app)  # the batch's state in the changelog before its offsets
+        if in_order.generation != app.consumer_generation_id:
+            in_order.start(app.consumer_generation_id, app.consumer.sought)
+        events = in_order.admit(current)
+        scope = partition_scope(events)
+        try:
+            yield events, scope
+        except BaseException:
+            in_order.retreat(events)
+            raise
+        record_positions(table, events, scope)  # no await since the state writes: one step
+        await flush_changelog(app)

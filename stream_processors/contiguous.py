@@ -1,25 +1,16 @@
 """Each input partition applied in offset order with no record skipped, whatever faust drops.
 
-The rebalance fault test traced it: around a rebalance faust's stream drops records it already
-fetched (a message of an older generation, or one arriving while flow control is suspended, is
-skipped without an ack). The consumer then sees the next record's offset jump ahead and treats
-the hole as a compacted or transactional gap (``Consumer._add_gap``): it commits over it. A worker
-skipped 60 records of a partition that way, and a stopping worker committed over the 31 it had
-not applied, so their dossiers' flags and classifications were lost or wrong.
-
-Our inputs (lifecycle, deadline ticks, metric facts) are never compacted and never written in
-transactions, so a hole in their offsets is always such a drop. :class:`ContiguousOffsets`
-admits a record only if it is the next offset of its partition; after a jump it asks the agent to
-seek the partition back to the first missing offset. When the skipped records were a
-partition's tail, no later record comes to show the hole: a partition whose consumer has fetched
-past the next offset while nothing of it arrives for :data:`STALLED_AFTER_S` is sought back too
-(:meth:`ContiguousOffsets.stalled`). A seek can be undone: records fetched
-before it still arrive, raise faust's read offset again, and faust's consumer then drops the
-records fetched from the sought offset as old. So a seek that brought nothing is repeated
-(:meth:`ContiguousOffsets.overdue`, from a timer) every :data:`REWIND_EVERY_S` until the missing
-record arrives. Copies of applied records are dropped.
-The worker's consumer does not fill gaps on these topics (:mod:`stream_processors.transport`),
-so nothing is committed past a record that was not applied.
+An agent's batch writes the position past the records it applied (:mod:`.positions`), so it
+must never apply a record past one it did not apply: the position would then jump over it.
+faust's stream does drop records it already fetched (see :mod:`.faust_reliance`): those of an
+older consumer generation, those fetched while flow was stopped, and a batch fetched before a
+seek that is handed out after it. At each generation start the consumer sought every input
+partition to its Table position (:meth:`~.positions.InputPositions.resume`), so
+:class:`ContiguousOffsets` starts from those offsets, admits a record only if it is the next one
+of its partition, drops copies of applied records, and on a jump ahead marks the partition for
+a **rewind** to the first missing offset. The agent's timer performs rewinds
+(:func:`stream_processors.batch_safety.rewind`); one that did not bring the missing record within
+:data:`REWIND_EVERY_S` is made again.
 """
 
 from __future__ import annotations
@@ -27,38 +18,30 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["ContiguousOffsets", "REWIND_EVERY_S", "STALLED_AFTER_S"]
+__all__ = ["ContiguousOffsets", "REWIND_EVERY_S", "left_out"]
 
 REWIND_EVERY_S = 2.0
-#: seconds without a record of a partition whose consumer fetched past it before it seeks back
-STALLED_AFTER_S = 5.0
 Key = tuple[str, int]
 
 
 class ContiguousOffsets:
-    """Per (topic, partition) the next offset to apply, for one agent. :meth:`start` at each
-    consumer generation with the offsets faust sought to; :meth:`admit` each batch; call
-    :meth:`overdue` now and then for the seeks to repeat."""
+    """Per (topic, partition) the next offset to apply, for one agent."""
 
     def __init__(self) -> None:
         self.generation: int | None = None
         self.next: dict[Key, int] = {}
-        self.pending: dict[Key, tuple[int, float]] = {}  # key -> (offset sought, when)
-        self.progress: dict[Key, float] = {}  # key -> when a record was last admitted
+        self.holes: dict[Key, float | None] = {}  # key -> when last rewound (None: not yet)
 
-    def start(self, generation: int, sought: Mapping[Any, int | None], now: float = 0.0) -> None:
-        """A new generation: faust sought every assigned partition to its committed offset (a
-        partition with none starts wherever its first record is)."""
+    def start(self, generation: int, sought: Mapping[Any, int | None]) -> None:
+        """A new consumer generation: faust sought every assigned partition to ``sought``."""
         self.generation = generation
         self.next = {(tp[0], tp[1]): offset for tp, offset in sought.items()
                      if offset is not None and offset >= 0}
-        self.pending.clear()
-        self.progress = dict.fromkeys(self.next, now)
+        self.holes.clear()
 
-    def admit(self, events: Iterable[Any], now: float) -> tuple[list[Any], dict[Key, int]]:
-        """(events to apply in order, {partition: offset to seek back to})."""
+    def admit(self, events: Iterable[Any]) -> list[Any]:
+        """The events to apply, in order; a partition whose next record is missing is marked."""
         admitted: list[Any] = []
-        rewind: dict[Key, int] = {}
         for event in events:
             m = event.message
             key = (m.topic, m.partition)
@@ -66,51 +49,27 @@ class ContiguousOffsets:
             if expected is None or m.offset == expected:
                 admitted.append(event)
                 self.next[key] = m.offset + 1
-                self.pending.pop(key, None)
-                self.progress[key] = now
-            elif m.offset > expected and key not in rewind and key not in self.pending:
-                rewind[key] = expected
-                self.pending[key] = (expected, now)
-        return admitted, rewind
+                self.holes.pop(key, None)
+            elif m.offset > expected:
+                self.holes.setdefault(key, None)
+        return admitted
 
     def retreat(self, events: Iterable[Any]) -> None:
-        """``events`` were admitted but not applied (their batch failed): expect them again.
-        Without this a failed batch would leave a hole that the next records jump over."""
+        """``events`` were admitted but not applied (their batch failed): expect them again."""
         for event in events:
             m = event.message
             key = (m.topic, m.partition)
             if m.offset < self.next.get(key, m.offset + 1):
                 self.next[key] = m.offset
 
-    def quiet(self, now: float) -> list[Key]:
-        """Partitions with no record admitted for :data:`STALLED_AFTER_S` and no seek back
-        pending: the only ones :meth:`stalled` can name, so the only positions worth asking."""
-        return [key for key in self.next if key not in self.pending
-                and now - self.progress.get(key, now) >= STALLED_AFTER_S]
-
-    def stalled(self, positions: Mapping[Key, int | None], now: float) -> dict[Key, int]:
-        """Partitions whose consumer has fetched past the next offset (``positions``) while no
-        record of theirs was admitted for :data:`STALLED_AFTER_S`: the records in between were
-        skipped before they reached the agent, and no later record will come to show the hole
-        (it was the partition's tail). Returns the seeks back to make."""
-        again = {}
-        for key, position in positions.items():
-            expected = self.next.get(key)
-            if expected is None or position is None or position <= expected:
-                continue
-            if now - self.progress.get(key, now) < STALLED_AFTER_S or key in self.pending:
-                continue
-            again[key] = expected
-            self.pending[key] = (expected, now)
-        return again
-
-    def overdue(self, now: float) -> dict[Key, int]:
-        """The seeks that brought nothing for :data:`REWIND_EVERY_S`: to be made again."""
-        again = {key: offset for key, (offset, when) in self.pending.items()
-                 if now - when >= REWIND_EVERY_S}
-        for key, offset in again.items():
-            self.pending[key] = (offset, now)
-        return again
+    def due(self, now: float) -> dict[Key, int]:
+        """Rewinds to make now: new holes, and those rewound :data:`REWIND_EVERY_S` ago that
+        brought nothing. Each returned rewind counts as made at ``now``."""
+        out = {key: self.next[key] for key, when in self.holes.items()
+               if when is None or now - when >= REWIND_EVERY_S}
+        for key in out:
+            self.holes[key] = now
+        return out
 
 
 def left_out(events: Sequence[Any], admitted: Sequence[Any]) -> list[Any]:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import orjson
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from motcua.broker import ensure_topics, true_end_offsets
@@ -17,10 +18,42 @@ from schemas.lifecycle import ClockHeartbeat
 from schemas.registry import by_model
 from schemas.topics import prefixed
 from stream_processors.bench.processes import Process
+from stream_processors.positions import KEY_PREFIX
 
 MOTCUA = str(Path(sys.executable).with_name("motcua"))
 PARTITIONS = 3
 SNAPSHOT_INTERVAL_S = 1
+#: the worker Table holding the input positions of each input topic
+TABLE_OF = {"dossier-lifecycle": "dossiers", "deadline-ticks": "dossiers",
+            "metric-facts": "metric_facts"}
+
+
+class AppliedPositions:
+    """The input positions the worker group's Tables hold (what it applied, by
+    stream_processors.positions), read incrementally from their changelogs: the measure of
+    progress, since the group's committed offsets are only advisory."""
+
+    def __init__(self, bootstrap: str, app_id: str, tables: Iterable[str]) -> None:
+        self.consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        tps = [TopicPartition(f"{app_id}-{t}-changelog", p) for t in tables
+               for p in range(PARTITIONS)]
+        self.consumer.assign(tps)
+        self.consumer.seek_to_beginning(*tps)
+        self.latest: dict[tuple[str, int], int] = {}
+
+    def read(self) -> dict[tuple[str, int], int]:
+        """{(input topic, partition): next offset to apply} as the changelogs hold it now."""
+        while batches := self.consumer.poll(timeout_ms=200):
+            for records in batches.values():
+                for r in records:
+                    key = orjson.loads(r.key) if r.key else ""  # faust's json key codec
+                    if isinstance(key, str) and key.startswith(KEY_PREFIX) and r.value:
+                        topic, _, partition = key[len(KEY_PREFIX):].rpartition(":")
+                        self.latest[(topic, int(partition))] = orjson.loads(r.value)["next"]
+        return self.latest
+
+    def close(self) -> None:
+        self.consumer.close()
 
 
 class Deployment:
@@ -31,6 +64,7 @@ class Deployment:
         ensure_topics(bootstrap, PARTITIONS, prefixed(self.prefix))
         self.producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
         self.workers: list[WorkerProcess] = []
+        self._applied: AppliedPositions | None = None
 
     def topic(self, base: str) -> str:
         return self.prefix + base
@@ -109,19 +143,22 @@ class Deployment:
             consumer.close()
         return asyncio.run(true_end_offsets({"bootstrap_servers": self.bootstrap}, reported))
 
+    def applied(self) -> dict[tuple[str, int], int]:
+        """{(topic, partition): next offset to apply} per the worker group's Tables."""
+        if self._applied is None:
+            self._applied = AppliedPositions(self.bootstrap, self.group, set(TABLE_OF.values()))
+        return self._applied.read()
+
     def caught_up(self, bases: Iterable[str]) -> bool:
-        """The worker group has committed every record of the ``bases`` topics."""
-        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=self.group,
-                                 enable_auto_commit=False)
-        try:
-            return all((consumer.committed(tp) or 0) >= end
-                       for base in bases for tp, end in self.end_offsets(base).items())
-        finally:
-            consumer.close()
+        """The worker group's Tables hold positions past every record of the ``bases`` topics
+        (so every record was applied and its state reached the changelog)."""
+        applied = self.applied()
+        return all(applied.get((tp.topic, tp.partition), 0) >= end
+                   for base in bases for tp, end in self.end_offsets(base).items())
 
     def quiescent_metrics(self, timeout: float = 180.0) -> dict:
         """Latest snapshot per subject once the worker is quiescent: every lifecycle and
-        metric-facts record committed (so applied), then no new snapshot for two snapshot
+        metric-facts record applied, then no new snapshot for two snapshot
         intervals (a changed scope key is published within one)."""
         deadline = time.monotonic() + timeout
         while not self.caught_up(("dossier-lifecycle", "metric-facts")):
@@ -143,6 +180,8 @@ class Deployment:
         for worker in self.workers:
             worker.stop()
         self.producer.close()
+        if self._applied is not None:
+            self._applied.close()
 
 
 class WorkerProcess(Process):

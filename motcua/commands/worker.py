@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import socket
 
-from motcua.broker import kafka_bootstrap
+from motcua.broker import kafka_bootstrap, true_end_offsets
+from motcua.kafka import aiokafka_config, faust_config, kafka_python_config
 from motcua.settings import Settings
 
 
@@ -37,9 +39,21 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         start_http_server(args.metrics_port, addr=settings.metrics_host, registry=registry)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     with kafka_bootstrap(settings) as bootstrap:
-        app = create_app(settings, bootstrap, worker_id=worker_id, registry=registry,
+        app = create_app(settings, worker_connection(settings, bootstrap), worker_id=worker_id,
+                         registry=registry,
                          on_ready=lambda line: print(line, flush=True))
         return run_app(app)
+
+
+def worker_connection(settings: Settings, bootstrap: str):  # noqa: ANN201
+    """The worker app's :class:`stream_processors.app.Connection` to ``bootstrap``: faust's
+    broker options and the true-end-offset probe (Tansu's ListOffsets quirk)."""
+    from stream_processors.app import Connection
+
+    return Connection(faust_options=faust_config(settings, bootstrap),
+                      end_offsets=functools.partial(true_end_offsets,
+                                                    aiokafka_config(settings, bootstrap)),
+                      kafka_python=kafka_python_config(settings, bootstrap))
 
 
 def default_worker_id() -> str:

@@ -17,6 +17,7 @@ import time
 
 from prometheus_client import CollectorRegistry
 
+from motcua.commands.worker import worker_connection
 from motcua.settings import Settings
 from stream_processors.app import create_app
 from stream_processors.runner import run_app
@@ -37,7 +38,8 @@ def main() -> int:
 
     settings = Settings.from_env(os.environ)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    app = create_app(settings, settings.kafka_bootstrap_servers, worker_id="live",
+    app = create_app(settings, worker_connection(settings, settings.kafka_bootstrap_servers),
+                     worker_id="live",
                      registry=CollectorRegistry(), on_ready=ready, clock=clock)
     return run_app(app)
 

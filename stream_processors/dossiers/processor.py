@@ -156,7 +156,7 @@ class DossierProcessor:
             return
         if isinstance(event.data, ClockHeartbeat):
             if self.event_time:  # in wall mode a heartbeat carries no time that matters
-                await self._advance(origin.partition, event.time, persist=True)
+                await self._advance(origin.partition, event.time)
             return
         if self.event_time:
             await self._advance(origin.partition, event.time)
@@ -235,17 +235,17 @@ class DossierProcessor:
             changes += changed
         await self._store(state, emits, changes)
 
-    async def _advance(self, partition: int, time: datetime, persist: bool = False) -> None:
+    async def _advance(self, partition: int, time: datetime) -> None:
         current = self.watermarks.get(partition)
         if current is not None and time <= current:
             return
         self.watermarks[partition] = time
         self.telemetry.watermark.set(max(w.timestamp() for w in self.watermarks.values()))
-        fired = False
         for code in self.index.pop_due(partition, time):
-            fired = await self._fire(code, time) or fired
-        if persist or fired:
-            self._batch.marks[partition] = iso(time)
+            await self._fire(code, time)
+        # saved with the batch's states and input position: a restore resumes the records after
+        # the position under the very watermark they were first applied under
+        self._batch.marks[partition] = iso(time)
 
     async def _fire(self, code: str, now: datetime) -> bool:
         """Flags due at ``now``, or the eviction of an ended dossier; True if either happened."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from stream_processors.batch_safety import applied_batch, offset_guard, stopping_tolerated
-from stream_processors.dossiers.agents import BATCH, WITHIN, origin_of, partition_scope
+from stream_processors.dossiers.agents import BATCH, WITHIN, origin_of
 from stream_processors.metrics.aggregator import MetricAggregator
 from stream_processors.tables import RAW_VALUES, JsonValues
 
@@ -20,15 +20,15 @@ def register(app: Any, raw: Any, topics: Any, telemetry: Any, settings: Any, *,
     aggregator = MetricAggregator(table, raw.send, topics, telemetry, event_time=event_time,
                                   source=source, clock=clock)
 
+    app.input_positions.track(table, topics.metric_facts)
     in_order = offset_guard(app, telemetry, "metric_facts")
 
     @app.agent(raw.get(topics.metric_facts), name="aggregate_metric_facts", concurrency=1)
     async def aggregate_metric_facts(stream: Any) -> None:
         async for batch in stream.take_events(BATCH, within=WITHIN):
-            async with applied_batch(app, batch, in_order, telemetry) as events:
+            async with applied_batch(app, batch, in_order, telemetry, table) as (events, scope):
                 if events:
-                    await aggregator.handle_facts_batch([origin_of(e) for e in events],
-                                                        partition_scope(events))
+                    await aggregator.handle_facts_batch([origin_of(e) for e in events], scope)
             telemetry.records_of["metric_facts"].inc(len(events))
 
     @app.agent(raw.get(topics.catalog), name="read_catalog", concurrency=1)

@@ -34,6 +34,8 @@ def test_up_with_a_duration_exits_0_with_summary_and_run_json(tmp_path):
     summary = json.loads((tmp_path / "var" / "summary.json").read_text())
     assert {"events", "dossiers", "flags", "letters", "dead_letters"} <= summary.keys()
     assert "dead letters" in summary_line
+    # a clean stop: every component (the worker included) exited by itself within its bound
+    assert summary["failed_to_stop_cleanly"] == [], summary["failed_to_stop_cleanly"]
     if sim:  # the newcomer's minute: at-risk and overdue dossiers and drafted letters appear
         assert summary["events"] > 0 and summary["dossiers"] > 0, summary
         assert summary["flags"].get("at_risk", 0) > 0, summary

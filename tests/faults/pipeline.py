@@ -1,10 +1,10 @@
 """One pipeline run for the fault tests: a fresh topic set + consumer group on the session's
 broker, fed the records of one simulator file, with ``motcua worker`` subprocesses.
 
-Completion is a condition, never a sleep: the worker group's committed offsets on the lifecycle
-topic reach the number of records the producer had acknowledged per partition (counted from the
-acks, not from the broker's high watermark, which can lag); then the output topics are read until
-they stop growing.
+Completion is a condition, never a sleep: the input positions in the worker group's Tables
+(read from their changelogs; the group's committed offsets are advisory) reach the number of
+records the producer had acknowledged per partition (counted from the acks, not from the broker's
+high watermark, which can lag); then the output topics are read until they stop growing.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kafka import KafkaConsumer, TopicPartition
-from kafka.admin import KafkaAdminClient
 
 from schemas.cloudevents import from_json, from_record, to_record
 from schemas.lifecycle import ClockHeartbeat
@@ -65,8 +64,8 @@ class PipelineRun:
         self.dep = Deployment(bootstrap, name, state_dir)
         self.records, self.ends = records, Counter()
         self.group = self.dep.prefix + "motcua-worker"
-        self.admin = KafkaAdminClient(bootstrap_servers=bootstrap)
         self._results: Results | None = None
+        self.timeline: list[tuple[str, float, int]] = []  # (event, when, records applied)
 
     def publish(self) -> None:
         topic, producer = self.dep.topic("dossier-lifecycle"), self.dep.producer
@@ -80,19 +79,27 @@ class PipelineRun:
         assert sum(acked.values()) == sum(PARTITIONS if hb else 1 for hb, _ in self.records)
         self.ends = acked
 
+    def mark(self, event: str) -> None:
+        """Note ``event`` (a fault, the start, the end) for :meth:`rates`."""
+        self.timeline.append((event, time.monotonic(), sum(self.applied().values())))
+
+    def rates(self) -> list[str]:
+        """Records applied per second after each marked event, until the next one."""
+        return [f"{name}: {n1 - n0} records in {t1 - t0:.0f}s = {(n1 - n0) / max(t1 - t0, 1e-9):.0f}/s"
+                for (name, t0, n0), (_, t1, n1) in zip(self.timeline, self.timeline[1:])]
+
     def start_worker(self, worker_id: str, timeout: float = 120.0) -> WorkerProcess:
         worker = WorkerProcess(self.dep.env(**WORKER_ENV), worker_id, timeout=timeout)
         self.dep.workers.append(worker)
         return worker
 
-    def committed(self) -> Counter:
-        offsets = self.admin.list_group_offsets(self.group).get(self.group, {})
+    def applied(self) -> Counter:
         life = self.dep.topic("dossier-lifecycle")
-        return Counter({tp.partition: om.offset for tp, om in offsets.items()
-                        if tp.topic == life and om.offset >= 0})
+        return Counter({p: offset for (topic, p), offset in self.dep.applied().items()
+                        if topic == life})
 
     def progress(self) -> float:
-        done = self.committed()
+        done = self.applied()
         return sum(min(done[p], n) for p, n in self.ends.items()) / sum(self.ends.values())
 
     def wait_progress(self, fraction: float, timeout: float, workers=()) -> None:  # noqa: ANN001
@@ -103,13 +110,17 @@ class PipelineRun:
             for w in workers:
                 assert w.proc.poll() is None, "worker died:\n" + "".join(w.output[-30:])
             time.sleep(0.5)
+        tails = "".join(f"\n--- worker output (last 20 lines):\n{''.join(w.output[-20:])}"
+                        for w in workers)
         raise AssertionError(f"{self.group}: progress {self.progress():.3f} < {fraction} "
-                             f"after {timeout:.0f}s")
+                             f"after {timeout:.0f}s; applied {dict(self.applied())}, "
+                             f"published {dict(self.ends)}{tails}")
 
     def results(self, timeout: float, workers=()) -> Results:  # noqa: ANN001
-        """Wait for all input to be committed, then read the outputs until they are quiet."""
+        """Wait for all input to be applied, then read the outputs until they are quiet."""
         if self._results is None:
             self.wait_progress(1.0, timeout, workers)
+            self.mark("end")
             self._results = Results(self.read_all("dossier-flags"),
                                     self.read_all("dossier-classifications"))
         return self._results
@@ -134,7 +145,6 @@ class PipelineRun:
 
     def close(self) -> None:
         self.dep.close()
-        self.admin.close()
 
 
 def differences(expected: Results, got: Results) -> list[str]:

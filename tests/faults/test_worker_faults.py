@@ -46,6 +46,7 @@ def _compare(reference: PipelineRun, run: PipelineRun, label: str) -> None:
     print(f"\n{label}: {len(expected.flags)} flags, {len(expected.classifications)} "
           f"classifications, {len(expected.letters())} letters in the reference; raw duplicates "
           f"reference={expected.raw_duplicates()} {label}={got.raw_duplicates()}")
+    print("\n".join(f"  {line}" for line in run.rates()))
     problems = differences(expected, got)
     assert not problems, "\n".join(problems)
 
@@ -59,12 +60,14 @@ def test_three_sigkills_lose_and_invent_nothing(reference, kafka_bootstrap, reco
         rng = random.Random(SEED)
         points = sorted(rng.uniform(0.1, 0.9) for _ in range(3))
         worker = run.start_worker("k0")
+        run.mark("start")
         for n, point in enumerate(points, 1):
             run.wait_progress(point, RUN_BUDGET_S, [worker])
             worker.kill()
             # a fresh local store restores from the changelog (see docs/stream-processors.md:
             # reusing the killed worker's RocksDB trips faust's offset check on Tansu)
             worker = run.start_worker(f"k{n}")
+            run.mark(f"SIGKILL {n} + fresh worker")
         print(f"\nkilled at progress {[round(p, 3) for p in points]} of {FAULT_EVENTS} events")
         run.results(RUN_BUDGET_S, [worker])
         _compare(reference, run, "sigkill")
@@ -79,10 +82,13 @@ def test_worker_added_and_removed_mid_stream_changes_nothing(reference, kafka_bo
     try:
         run.publish()
         first = run.start_worker("a")
+        run.mark("start")
         run.wait_progress(0.3, RUN_BUDGET_S, [first])
         second = run.start_worker("b")
+        run.mark("second worker joined")
         run.wait_progress(0.6, RUN_BUDGET_S, [first, second])
         assert second.stop() == 0, "".join(second.output[-30:])  # SIGTERM: leaves the group
+        run.mark("second worker left")
         run.results(RUN_BUDGET_S, [first])
         _compare(reference, run, "rebalance")
     finally:

@@ -1,52 +1,27 @@
-"""A batch that does not finish leaves nothing for faust to commit; timers survive a stop;
-batches and rebalances never overlap."""
+"""A batch writes its input positions after its state, only if it finished; timers survive a
+stop; batches and rebalances never overlap; a rewind stops the flow before it seeks."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from types import SimpleNamespace
 
 import pytest
 from faust.exceptions import NotReady
 
-from stream_processors.batch_safety import BatchGate, committed_only_if_done, stopping_tolerated
+from stream_processors import batch_safety
+from stream_processors.batch_safety import BatchGate, applied_batch, rewind, stopping_tolerated
+from stream_processors.contiguous import ContiguousOffsets
+from stream_processors.positions import position_key
+
+T = "w-dossier-lifecycle"
 
 
 class Message:
-    """faust's Message as far as the consumer's ack is concerned (faust/transport/consumer.py:
-    ``ack`` records the offset only ``if not message.acked``)."""
-
-    def __init__(self, offset: int) -> None:
-        self.offset, self.acked = offset, False
-
-
-def consumer_ack(committable: list[int], message: Message) -> None:
-    if not message.acked:
-        message.acked = True
-        committable.append(message.offset)
-
-
-def events(n: int) -> list:
-    return [SimpleNamespace(message=Message(i)) for i in range(n)]
-
-
-def test_a_finished_batch_is_acked_as_usual():
-    batch, committable = events(3), []
-    with committed_only_if_done(batch):
-        pass
-    for e in batch:  # what take_events does after the batch
-        consumer_ack(committable, e.message)
-    assert committable == [0, 1, 2]
-
-
-@pytest.mark.parametrize("interruption", [asyncio.CancelledError, RuntimeError])
-def test_a_cancelled_or_failed_batch_records_no_offset(interruption):
-    batch, committable = events(3), []
-    with pytest.raises(interruption), committed_only_if_done(batch):
-        raise interruption()
-    for e in batch:  # take_events' finally clause acks the buffer even so
-        consumer_ack(committable, e.message)
-    assert committable == []
+    def __init__(self, offset: int, generation_id: int = 1, partition: int = 0) -> None:
+        self.topic, self.partition, self.offset = T, partition, offset
+        self.generation_id = generation_id
 
 
 def test_a_timer_send_refused_during_a_stop_ends_quietly():
@@ -63,25 +38,23 @@ def test_the_same_refusal_while_running_is_an_error():
 
 # --- BatchGate: batches and rebalances never overlap -------------------------------------------
 
-class GenerationMessage(Message):
-    def __init__(self, offset: int, generation_id: int) -> None:
-        super().__init__(offset)
-        self.generation_id = generation_id
+class Event:
+    """faust's Event as the batch layer sees it (weak-referenceable, like faust's)."""
+
+    def __init__(self, message: Message) -> None:
+        self.message = message
 
 
 def fetched(generation: int, *offsets: int) -> list:
-    return [SimpleNamespace(message=GenerationMessage(o, generation)) for o in offsets]
+    return [Event(Message(o, generation)) for o in offsets]
 
 
-def test_records_fetched_before_a_rebalance_are_neither_applied_nor_committed():
+def test_records_fetched_before_a_rebalance_are_not_applied():
     async def scenario():
-        gate, committable = BatchGate(), []
+        gate = BatchGate()
         batch = fetched(1, 0, 1) + fetched(2, 2, 3)  # a buffer filled across a rebalance
         async with gate.batch(batch, lambda: 2) as current:
-            assert [e.message.offset for e in current] == [2, 3]
-        for e in batch:  # take_events acks the whole buffer afterwards
-            consumer_ack(committable, e.message)
-        return committable
+            return [e.message.offset for e in current]
     assert asyncio.run(scenario()) == [2, 3]
 
 
@@ -141,13 +114,101 @@ def test_a_gate_closed_again_before_the_waiting_batch_resumed_keeps_it_waiting()
     assert asyncio.run(scenario()) == [("batch", True)]
 
 
-def test_a_failed_batch_is_expected_again_in_offset_order():
-    from stream_processors.contiguous import ContiguousOffsets
-    guard = ContiguousOffsets()
-    guard.start(1, {("t", 0): 5})
-    batch = [SimpleNamespace(message=SimpleNamespace(topic="t", partition=0, offset=o,
-                                                     acked=False)) for o in (5, 6)]
-    admitted, _ = guard.admit(batch, now=0.0)
-    with pytest.raises(RuntimeError), committed_only_if_done(admitted, guard):
-        raise RuntimeError("a bug")
-    assert guard.next == {("t", 0): 5} and all(e.message.acked for e in batch)
+
+
+# --- applied_batch: the positions follow the state ---------------------------------------------
+
+class Producer:
+    def __init__(self) -> None:
+        self.buffer = SimpleNamespace(size=0)
+
+    async def flush(self) -> None:
+        return None
+
+
+def fake_app(generation: int = 1, sought=None) -> SimpleNamespace:  # noqa: ANN001
+    return SimpleNamespace(batch_gate=BatchGate(), consumer_generation_id=generation,
+                           consumer=SimpleNamespace(sought=sought or {(T, 0): 5}),
+                           producer=Producer())
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def inc(self, n: int = 1) -> None:
+        self.n += n
+
+
+def telemetry() -> SimpleNamespace:
+    return SimpleNamespace(stale=Counter(), rewinds=Counter())
+
+
+def test_a_finished_batch_writes_the_position_past_its_records_after_the_state():
+    async def scenario():
+        app, table, guard = fake_app(), {}, ContiguousOffsets()
+        async with applied_batch(app, fetched(1, 5, 6, 7), guard, telemetry(), table) as (ev, scope):
+            with scope(0):
+                table["dossier"] = {"seen": [e.message.offset for e in ev]}
+        return list(table.items())
+    assert asyncio.run(scenario()) == [("dossier", {"seen": [5, 6, 7]}),
+                                       (position_key(T, 0), {"next": 8})]
+
+
+@pytest.mark.parametrize("interruption", [asyncio.CancelledError, RuntimeError])
+def test_an_interrupted_batch_writes_no_position_and_is_expected_again(interruption):
+    async def scenario():
+        app, table, guard = fake_app(), {}, ContiguousOffsets()
+        with contextlib.suppress(interruption):
+            async with applied_batch(app, fetched(1, 5, 6), guard, telemetry(), table):
+                raise interruption()
+        return table, guard.next
+    assert asyncio.run(scenario()) == ({}, {(T, 0): 5})
+
+
+def test_records_past_a_hole_are_not_applied_and_the_position_stops_before_it():
+    async def scenario():
+        app, table, guard = fake_app(), {}, ContiguousOffsets()
+        async with applied_batch(app, fetched(1, 5, 6, 9), guard, telemetry(), table) as (ev, _):
+            applied = [e.message.offset for e in ev]
+        return applied, table, guard.due(0.0)
+    assert asyncio.run(scenario()) == ([5, 6], {position_key(T, 0): {"next": 7}}, {(T, 0): 7})
+
+
+# --- rewind: stop the flow, seek, resume ---------------------------------------------------------
+
+class FlowConsumer:
+    def __init__(self, log: list) -> None:
+        self.log = log
+
+    def stop_flow(self) -> None:
+        self.log.append("stop_flow")
+
+    def resume_flow(self) -> None:
+        self.log.append("resume_flow")
+
+    async def seek_wait(self, offsets) -> None:  # noqa: ANN001
+        self.log.append(("seek", dict(offsets)))
+
+
+def test_a_rewind_stops_the_flow_before_it_seeks_and_resumes_it_after(monkeypatch):
+    monkeypatch.setattr(batch_safety, "SETTLE_S", 0)
+    log: list = []
+    app = SimpleNamespace(consumer=FlowConsumer(log), consumer_generation_id=3,
+                          rebalancing=False, should_stop=False)
+    asyncio.run(rewind(app, {(T, 0): 12}, Counter()))
+    assert log == ["stop_flow", ("seek", {(T, 0): 12}), "resume_flow"]
+
+
+def test_a_rewind_overtaken_by_a_rebalance_leaves_the_flow_to_it(monkeypatch):
+    monkeypatch.setattr(batch_safety, "SETTLE_S", 0)
+    log: list = []
+    app = SimpleNamespace(consumer=FlowConsumer(log), consumer_generation_id=3,
+                          rebalancing=False, should_stop=False)
+
+    def rebalance_starts() -> None:
+        log.append("stop_flow")
+        app.rebalancing = True
+    app.consumer.stop_flow = rebalance_starts
+    asyncio.run(rewind(app, {(T, 0): 12}, Counter()))
+    assert log == ["stop_flow"]  # no seek, no resume: the rebalance seeks to the positions

@@ -195,9 +195,11 @@ def test_sasl_ssl_reaches_kafka_python_aiokafka_and_the_producers() -> None:
 
 
 def test_sasl_ssl_reaches_the_faust_worker() -> None:
+    from motcua.commands.worker import worker_connection
     from stream_processors.app import _app_config
 
-    creds = _app_config(sasl_settings(), "b1:9093,b2:9093", "w")["broker_credentials"]
+    connection = worker_connection(sasl_settings(), "b1:9093,b2:9093")
+    creds = _app_config(sasl_settings(), connection, "w")["broker_credentials"]
     assert (creds.username, creds.password, creds.mechanism.value) == (
         "motcua", "pw-0123456789", "SCRAM-SHA-512")
     assert creds.ssl_context.verify_mode.name == "CERT_REQUIRED"
