@@ -21,7 +21,7 @@ from motcua.lifetime import die_with_parent
 from motcua.orchestrator import answers
 from schemas.topics import ALL_TOPICS, Topic, prefixed
 
-__all__ = ["BrokerError", "EmbeddedBroker", "ensure_topics", "kafka_bootstrap",
+__all__ = ["BrokerError", "EmbeddedBroker", "embedded_nodes", "ensure_topics", "kafka_bootstrap",
            "true_end_offsets"]
 
 
@@ -96,10 +96,12 @@ class EmbeddedBroker:
 
 
 def ensure_topics(bootstrap: str, partitions: int, topics: Iterable[Topic] = ALL_TOPICS,
-                  replication: int = 1, timeout: float = 20.0,
+                  replication: int | None = None, timeout: float = 20.0,
                   client_config: dict | None = None) -> list[str]:
     """Create the contract's topics that do not exist yet; returns the names created.
 
+    ``replication``: replicas per partition; None = one per broker, up to three (1 on the
+    embedded broker or a one-node cluster, 3 on the compose or the local three-node cluster).
     ``client_config``: extra kafka-python admin kwargs, e.g. the security part of
     ``motcua.kafka.kafka_python_config`` (SASL/TLS); its ``bootstrap_servers`` is ignored.
     """
@@ -108,6 +110,8 @@ def ensure_topics(bootstrap: str, partitions: int, topics: Iterable[Topic] = ALL
 
     admin = _admin(KafkaAdminClient, bootstrap, timeout, client_config or {})
     try:
+        if replication is None:
+            replication = min(3, len(admin.describe_cluster()["brokers"]))
         existing = set(admin.list_topics())
         wanted = [NewTopic(t.name, t.partitions or partitions, replication,
                            topic_configs={"cleanup.policy": t.cleanup_policy})
@@ -171,6 +175,17 @@ def running_embedded(state_dir: Path) -> str | None:
     except (OSError, ValueError, KeyError):
         return None
     return info["bootstrap"] if answers(int(info["port"])) else None
+
+
+def embedded_nodes(state_dir: Path) -> list[dict]:
+    """The embedded broker serving ``state_dir`` as a one-node list (``address``, ``pid``,
+    ``log``) like ``KafkaCluster.info()``; empty when there is none (an external cluster)."""
+    try:
+        info = json.loads((state_dir / "broker.json").read_text())
+    except (OSError, ValueError):
+        return []
+    return [{"address": info["bootstrap"], "pid": info["pid"],
+             "log": str((state_dir / "broker.log").resolve())}]
 
 
 @contextlib.contextmanager
