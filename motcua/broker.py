@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from motcua.lifetime import die_with_parent
+from motcua.lifetime import die_with_parent, terminate
 from motcua.orchestrator import answers
 from schemas.topics import ALL_TOPICS, Topic, prefixed
 
@@ -79,14 +79,7 @@ class EmbeddedBroker:
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM, then SIGKILL after ``timeout`` seconds. Idempotent."""
         proc, self._process = self._process, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        terminate(proc, timeout)
 
     def __enter__(self) -> "EmbeddedBroker":
         return self if self._process else self.start()

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from motcua.broker import ensure_topics
-from motcua.lifetime import die_with_parent
+from motcua.lifetime import die_with_parent, terminate
 from motcua.orchestrator import answers, free_port
 from schemas.topics import prefixed
 
@@ -247,14 +247,7 @@ class KafkaCluster:
         """SIGTERM (a controlled shutdown: leadership moves first), SIGKILL after ``timeout``."""
         node = self.nodes[index]
         proc, node.process = node.process, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        terminate(proc, timeout)
 
     def kill_node(self, index: int) -> None:
         """SIGKILL: the broker vanishes mid-request, as in a power cut."""
