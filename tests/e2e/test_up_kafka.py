@@ -2,6 +2,7 @@
 cluster, its nodes named in run.json, and none of them left behind."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +21,7 @@ def test_up_on_three_apache_kafka_nodes_names_them_and_stops_them(tmp_path):
         assert up.run_info()["kafka_bootstrap"] == ",".join(n["address"] for n in nodes)
         for node in nodes:
             assert not process_gone(node["pid"]), node
-            assert "Kafka Server started" in open(node["log"]).read(), node
+            assert "Kafka Server started" in Path(node["log"]).read_text(), node
         assert up.wait(timeout=180) == 0, up.output
     finally:
         up.kill()
