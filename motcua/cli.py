@@ -20,12 +20,30 @@ def build_parser() -> argparse.ArgumentParser:
         description="Dossier lifecycle pipeline for one-stop shops (một cửa, một cửa liên thông).",
     )
     parser.add_argument("--version", action="version", version=f"motcua {__version__}")
-    parser.add_argument("--state-dir", default=None,
-                        help="where a local run keeps its state (env MOTCUA_STATE_DIR, default ./var)")
+    _add_global_options(parser, default=None)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
+    for sub in _subcommand_parsers(parser):
+        _add_global_options(sub, default=argparse.SUPPRESS)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """The options every command takes, before or after its name (``motcua up --state-dir D``
+    is where a newcomer types it). On a subcommand the default is SUPPRESS, so an option given
+    before the name is not reset by the subcommand's parser."""
+    parser.add_argument("--state-dir", default=default,
+                        help="where a local run keeps its state (env MOTCUA_STATE_DIR, default ./var)")
+
+
+def _subcommand_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    out = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):  # aliases share a parser
+                out += [sub, *_subcommand_parsers(sub)]
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,10 +13,11 @@ import ctypes
 import ctypes.util
 import os
 import signal
+import subprocess
 import sys
 from collections.abc import Callable
 
-__all__ = ["die_with_parent"]
+__all__ = ["die_with_parent", "terminate"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -38,3 +39,15 @@ def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None] | None:
         if os.getppid() != parent:  # the parent died before prctl took effect
             os.kill(os.getpid(), sig)
     return preexec
+
+
+def terminate(proc: subprocess.Popen | None, timeout: float) -> None:
+    """SIGTERM ``proc``, then SIGKILL after ``timeout`` seconds; nothing if it already ended."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

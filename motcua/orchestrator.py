@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import dataclasses
 import os
 import re
@@ -25,8 +26,8 @@ from pathlib import Path
 
 from motcua.lifetime import die_with_parent
 
-__all__ = ["Child", "ComponentFailed", "ComponentSpec", "Supervisor", "available", "free_port",
-           "plan"]
+__all__ = ["Child", "ComponentFailed", "ComponentSpec", "Supervisor", "answers", "available",
+           "free_port", "plan"]
 
 #: Simulated seconds per wall second by default: one simulated day every 5 s, so a 5-working-day
 #: dossier turns at risk and overdue within about a minute of `motcua up`.
@@ -84,6 +85,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def answers(port: int) -> bool:
+    """Whether something accepts TCP connections on ``127.0.0.1:port``."""
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        return True
+    return False
 
 
 def port_free(port: int) -> bool:

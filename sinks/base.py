@@ -203,7 +203,7 @@ def run_sink(sink: BaseSink, consumer: Any, producer: Any, stop: threading.Event
     if on_ready:
         on_ready()
     while not stop.is_set():
-        polled = consumer.poll(timeout_ms=300, max_records=max_records)
+        polled = _poll(consumer, max_records, sink.name, stop, backoff[1])
         records = [r for batch in polled.values() for r in batch]
         if not records:
             sink.idle()
@@ -211,3 +211,20 @@ def run_sink(sink: BaseSink, consumer: Any, producer: Any, stop: threading.Event
             continue
         if not loop.once(records):
             break
+
+
+def _poll(consumer: Any, max_records: int, name: str, stop: threading.Event,
+          wait: float) -> dict:
+    """One poll; ``{}`` after ``wait`` seconds when the cluster is unreachable. kafka-python's
+    consumer raises a retriable error (KafkaConnectionError) from ``poll`` while no broker can
+    coordinate its group, e.g. the whole cluster restarting; the sink waits it out instead of
+    exiting, and resumes from its committed offsets."""
+    try:
+        return consumer.poll(timeout_ms=300, max_records=max_records)
+    except Exception as exc:
+        if not getattr(exc, "retriable", False):
+            raise
+        log.warning("%s: Kafka unreachable (%s); polling again in %.0f s", name,
+                    type(exc).__name__, wait)
+        stop.wait(wait)
+        return {}

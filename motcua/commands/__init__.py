@@ -5,6 +5,7 @@ A registered parser sets ``func=callable(args, settings) -> int`` via ``set_defa
 
 COMMAND_MODULES = [
     "motcua.commands.broker",
+    "motcua.commands.kafka",
     "motcua.commands.outbox",
     "motcua.commands.simulate",
     "motcua.commands.replay",

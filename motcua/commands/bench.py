@@ -11,14 +11,17 @@ from motcua.settings import Settings
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "bench", help="measure throughput, tick cost and flag latency on the embedded broker",
+        "bench", help="measure throughput, tick cost and flag latency (embedded broker or Apache Kafka)",
         description="One run, side by side on the same simulated records: a bare aiokafka "
                     "consumer, a trivial faust agent, a faust agent with one Table write per "
                     "event, our worker; our outbox publisher vs plain kafka-python; the deadline "
                     "index tick cost at 10k/100k/1M open dossiers; deadline → flag latency in "
                     "live mode; state bytes per open dossier. Progress on stderr; the last "
                     "stdout line is one JSON object. Uses KAFKA_BOOTSTRAP_SERVERS if set, else "
-                    "starts its own embedded broker.")
+                    "starts its own embedded broker (or one Apache Kafka node: --broker kafka).")
+    p.add_argument("--broker", choices=["tansu", "kafka"], default="tansu",
+                   help="tansu: the embedded broker (default); kafka: one Apache Kafka node "
+                        "from the Maven cache")
     p.add_argument("--quick", action="store_true", help="smaller workload, under two minutes")
     p.add_argument("--year", action="store_true",
                    help="a simulated province-year through one worker: events/s per month, RSS, "
@@ -37,7 +40,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(result, sort_keys=True), flush=True)
         return 0
     mode = "tiny" if args.tiny else "quick" if args.quick else "full"
-    result = run_bench(mode, report=_report, bootstrap=settings.kafka_bootstrap_servers or None)
+    result = run_bench(mode, report=_report, bootstrap=settings.kafka_bootstrap_servers or None,
+                       broker=args.broker)
     print(json.dumps(result, sort_keys=True), flush=True)
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -13,11 +14,13 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from motcua import orchestrator as orch
 from motcua.commands._signals import stop_event
-from motcua.broker import kafka_bootstrap, running_embedded
+from motcua.broker import embedded_nodes, kafka_bootstrap, running_embedded
+from motcua.kafka_cluster import local_kafka
 from motcua.settings import Settings
 
 _STOP_ORDER = ("simulator", "worker", "letters", "db", "board")
@@ -34,10 +37,18 @@ def _say(text: str) -> None:
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "up", help="run broker, worker, sinks, board and simulator together",
-        description="Start the embedded broker (unless KAFKA_BOOTSTRAP_SERVERS is set), the "
+        description="Start the embedded broker (or, with --broker kafka, a local Apache Kafka "
+                    "cluster; neither when KAFKA_BOOTSTRAP_SERVERS is set), the "
                     "worker, the letter and DB sinks, the board and the simulator as child "
                     "processes; print where everything is and write STATE_DIR/run.json. "
                     "Ctrl-C (or --duration) stops everything and prints a summary.")
+    p.add_argument("--broker", choices=["tansu", "kafka"], default="tansu",
+                   help="tansu: the embedded memory-only broker (default); kafka: Apache Kafka "
+                        "from the Maven cache, fresh in STATE_DIR/kafka (ignored when "
+                        "KAFKA_BOOTSTRAP_SERVERS is set)")
+    p.add_argument("--kafka-nodes", type=int, choices=[1, 3], default=1,
+                   help="Apache Kafka nodes with --broker kafka (3: the compose cluster's "
+                        "replication factor 3, min ISR 2)")
     p.add_argument("--duration", type=float, default=None, help="stop after S seconds")
     p.add_argument("--no-simulator", action="store_true", help="run the pipeline alone")
     p.add_argument("--speed", type=float, default=orch.DEFAULT_SPEED,
@@ -59,17 +70,20 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.kafka_bootstrap_servers and not orch.port_free(settings.broker_port):
         settings = dataclasses.replace(settings, broker_port=orch.free_port())
     _say(f"motcua up: state in {settings.state_dir.resolve()}")
-    fresh = not settings.kafka_bootstrap_servers and running_embedded(settings.state_dir) is None
+    fresh = not settings.kafka_bootstrap_servers and (
+        args.broker == "kafka" or running_embedded(settings.state_dir) is None)
     env = {**os.environ}
     if fresh:
         _archive_previous_run(settings)
         env["MOTCUA_WORKER_STORE"] = "memory"   # a new memory-only broker: no state to resume
-    with kafka_bootstrap(settings) as bootstrap:
+    with _broker(args, settings) as (bootstrap, nodes, replication):
         _say(f"kafka: {bootstrap}")
-        sup = orch.Supervisor(settings.state_dir, {**env, "KAFKA_BOOTSTRAP_SERVERS": bootstrap},
-                              echo=_say)
+        env.update(KAFKA_BOOTSTRAP_SERVERS=bootstrap)
+        if replication:
+            env["MOTCUA_TOPIC_REPLICATION_FACTOR"] = str(replication)  # faust's own topics
+        sup = orch.Supervisor(settings.state_dir, env, echo=_say)
         try:
-            return _run(args, settings, bootstrap, sup, stop)
+            return _run(args, settings, bootstrap, nodes, sup, stop)
         except orch.ComponentFailed as exc:
             _say(f"error: {exc}")
             sup.stop_all(_STOP_ORDER)
@@ -77,6 +91,19 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         except BaseException:
             sup.stop_all(_STOP_ORDER)  # whatever went wrong, leave no component behind
             raise
+
+
+@contextlib.contextmanager
+def _broker(args: argparse.Namespace,
+            settings: Settings) -> Iterator[tuple[str, Callable[[], list], int | None]]:
+    """(bootstrap, a function listing the broker nodes for run.json, replication factor for
+    faust's topics or None to keep the settings')."""
+    if args.broker == "kafka" and not settings.kafka_bootstrap_servers:
+        with local_kafka(settings, args.kafka_nodes) as cluster:
+            yield cluster.bootstrap, cluster.info, min(3, args.kafka_nodes)
+        return
+    with kafka_bootstrap(settings) as bootstrap:
+        yield bootstrap, lambda: embedded_nodes(settings.state_dir), None
 
 
 def _archive_previous_run(settings: Settings) -> None:
@@ -121,8 +148,8 @@ def _metrics_port(base: int, spec: orch.ComponentSpec) -> int:
     return port if port and orch.port_free(port) else orch.free_port()
 
 
-def _run(args: argparse.Namespace, settings: Settings, bootstrap: str, sup: orch.Supervisor,
-         stop: threading.Event) -> int:
+def _run(args: argparse.Namespace, settings: Settings, bootstrap: str,
+         nodes: Callable[[], list], sup: orch.Supervisor, stop: threading.Event) -> int:
     specs = _specs(args, settings)
     started = time.monotonic()
     from motcua.cli import build_parser
@@ -137,7 +164,7 @@ def _run(args: argparse.Namespace, settings: Settings, bootstrap: str, sup: orch
     sims = [sup.start(s, _metrics_port(args.metrics_base_port, s))
             for s in specs if s.name == "simulator"]
     sup.wait_ready(sims, args.ready_timeout)
-    info = _run_info(settings, bootstrap, sup)
+    info = {**_run_info(settings, bootstrap, sup), "kafka_nodes": nodes()}
     (settings.state_dir / "run.json").write_text(json.dumps(info, indent=2, ensure_ascii=False))
     _announce(info, time.monotonic() - started)
     _watch(args, sup, stop, info.get("board_url"))

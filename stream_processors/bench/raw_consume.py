@@ -18,10 +18,11 @@ async def _consume(bootstrap: str, topic: str, records: int) -> float:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        parts = consumer.partitions_for_topic(topic) or set()
-        while not parts:
+        # asks the cluster for every topic's metadata: Apache Kafka's first answer to a consumer
+        # names no topic it has not asked for, and the next refresh is minutes away
+        while not (parts := consumer.partitions_for_topic(topic)):
+            await consumer.topics()
             await asyncio.sleep(0.1)
-            parts = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in sorted(parts)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)

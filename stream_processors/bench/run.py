@@ -1,5 +1,6 @@
-"""One benchmark run: every measurement side by side, on one embedded broker (or
-``KAFKA_BOOTSTRAP_SERVERS``), with a fresh topic prefix. Returns the result dict."""
+"""One benchmark run: every measurement side by side, on one embedded broker, a one-node local
+Apache Kafka (``broker="kafka"``) or ``KAFKA_BOOTSTRAP_SERVERS``, with a fresh topic prefix.
+Returns the result dict."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from motcua.broker import EmbeddedBroker, ensure_topics
+from motcua.kafka_cluster import KafkaCluster
 from schemas.topics import prefixed
 from stream_processors.bench import footprint, latency, pipeline, producer, raw_consume, ticks, \
     year
@@ -41,12 +43,15 @@ SIZES = {"quick": (1500, 300, (10_000, 100_000, 1_000_000)),
 
 
 @contextlib.contextmanager
-def _broker(workdir: Path, bootstrap: str | None) -> Iterator[str]:
+def _broker(workdir: Path, bootstrap: str | None, broker: str) -> Iterator[str]:
     if bootstrap:
         yield bootstrap
-        return
-    with EmbeddedBroker(free_port(), workdir / "broker.log") as broker:
-        yield broker.bootstrap
+    elif broker == "kafka":
+        with KafkaCluster(workdir / "kafka", nodes=1) as cluster:
+            yield cluster.bootstrap
+    else:
+        with EmbeddedBroker(free_port(), workdir / "broker.log") as embedded:
+            yield embedded.bootstrap
 
 
 def _fresh(boot: str) -> Callable[[str], str]:
@@ -73,11 +78,14 @@ def machine() -> str:
 
 
 def run_bench(mode: str = "quick", report: Callable[[str], None] = lambda line: None,
-              bootstrap: str | None = None) -> dict:
+              bootstrap: str | None = None, broker: str = "tansu") -> dict:
+    """``broker``: ``tansu`` (embedded) or ``kafka`` (one Apache Kafka node); ignored when
+    ``bootstrap`` names a running cluster."""
     dossiers, live_dossiers, tick_sizes = SIZES[mode]
-    out: dict = {"mode": mode, "machine": machine()}
+    out: dict = {"mode": mode, "machine": machine(),
+                 "broker": "external" if bootstrap else broker}
     with tempfile.TemporaryDirectory(prefix="motcua-bench-") as tmp, \
-            _broker(Path(tmp), bootstrap) as boot:
+            _broker(Path(tmp), bootstrap, broker) as boot:
         work = Path(tmp)
 
         fresh, step = _fresh(boot), _step(report)

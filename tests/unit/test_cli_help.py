@@ -38,3 +38,14 @@ def test_help(path):
     assert text.startswith("usage: motcua " + " ".join(path))
     helpful = [line for line in text.splitlines()[1:] if line.strip()]
     assert len(helpful) >= 2, f"`motcua {' '.join(path)} --help` says almost nothing"
+
+
+@pytest.mark.parametrize("argv", [["--state-dir", "D", "up"], ["up", "--state-dir", "D"],
+                                  ["sink", "letters", "--state-dir", "D"],
+                                  ["--state-dir", "other", "worker", "--state-dir", "D"]])
+def test_the_global_options_work_before_or_after_the_command(argv):
+    assert build_parser().parse_args(argv).state_dir == "D"
+
+
+def test_without_the_option_the_state_dir_is_left_to_the_environment():
+    assert build_parser().parse_args(["up"]).state_dir is None
