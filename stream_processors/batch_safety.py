@@ -136,16 +136,25 @@ async def rewind(app: Any, offsets: dict[tuple[str, int], int], counter: Any) ->
             consumer.resume_flow()
 
 
-def offset_guard(app: Any, telemetry: Any, name: str) -> ContiguousOffsets:
-    """An agent's offset-order guard, with the timer (``rewind_{name}``) making its rewinds."""
-    in_order = ContiguousOffsets()
+def offset_guard(app: Any, telemetry: Any, name: str, topics: frozenset[str]) -> ContiguousOffsets:
+    """An agent's offset-order guard over its input ``topics``, with the timer (``rewind_{name}``)
+    making its rewinds: after a hole, and where a quiet partition's consumer has fetched past the
+    next offset (the dropped records were its tail, so no later record shows the hole)."""
+    in_order = ContiguousOffsets(topics)
 
     async def check() -> None:
+        if app.rebalancing or app.should_stop:
+            return
+        now = time.monotonic()
         if in_order.generation != app.consumer_generation_id:
-            return  # the new generation's guard starts with its first batch
+            if not app.tables.recovery.completed.is_set():
+                return  # the generation's seek to the Table positions has not been made yet
+            in_order.start(app.consumer_generation_id, app.consumer.sought, now)
         with stopping_tolerated(app):
             try:
-                await rewind(app, in_order.due(time.monotonic()), telemetry.rewinds)
+                for key in in_order.quiet(now):
+                    in_order.stalled(key, await app.consumer.position(TP(*key)))
+                await rewind(app, in_order.due(now), telemetry.rewinds)
             except Exception as exc:  # e.g. the partition was just revoked
                 if not app.should_stop:
                     log.warning("rewind failed (%r); it is made again", exc)
@@ -164,9 +173,10 @@ async def applied_batch(app: Any, batch: Sequence[Any], in_order: ContiguousOffs
     and the batch ends with its changelog flushed. Yields (events, their partition scope)."""
     async with app.batch_gate.batch(batch, lambda: app.consumer_generation_id) as current:
         telemetry.stale.inc(len(batch) - len(current))
+        now = time.monotonic()
         if in_order.generation != app.consumer_generation_id:
-            in_order.start(app.consumer_generation_id, app.consumer.sought)
-        events = in_order.admit(current)
+            in_order.start(app.consumer_generation_id, app.consumer.sought, now)
+        events = in_order.admit(current, now)
         scope = partition_scope(events)
         try:
             yield events, scope

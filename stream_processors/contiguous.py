@@ -18,28 +18,36 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["ContiguousOffsets", "REWIND_EVERY_S", "left_out"]
+__all__ = ["ContiguousOffsets", "REWIND_EVERY_S", "STALLED_AFTER_S", "left_out"]
 
 REWIND_EVERY_S = 2.0
+#: seconds without an admitted record of a partition before its consumer position is checked
+STALLED_AFTER_S = 5.0
 Key = tuple[str, int]
 
 
 class ContiguousOffsets:
-    """Per (topic, partition) the next offset to apply, for one agent."""
+    """Per (topic, partition) the next offset to apply, for one agent reading ``topics``
+    (``None``: whatever it is given)."""
 
-    def __init__(self) -> None:
+    def __init__(self, topics: frozenset[str] | None = None) -> None:
+        self.topics = topics
         self.generation: int | None = None
         self.next: dict[Key, int] = {}
         self.holes: dict[Key, float | None] = {}  # key -> when last rewound (None: not yet)
+        self.progress: dict[Key, float] = {}  # key -> when a record of it was last admitted
 
-    def start(self, generation: int, sought: Mapping[Any, int | None]) -> None:
-        """A new consumer generation: faust sought every assigned partition to ``sought``."""
+    def start(self, generation: int, sought: Mapping[Any, int | None], now: float = 0.0) -> None:
+        """A new consumer generation: faust sought every assigned partition to ``sought``
+        (of which only this agent's topics are kept)."""
         self.generation = generation
         self.next = {(tp[0], tp[1]): offset for tp, offset in sought.items()
-                     if offset is not None and offset >= 0}
+                     if offset is not None and offset >= 0
+                     and (self.topics is None or tp[0] in self.topics)}
         self.holes.clear()
+        self.progress = dict.fromkeys(self.next, now)
 
-    def admit(self, events: Iterable[Any]) -> list[Any]:
+    def admit(self, events: Iterable[Any], now: float = 0.0) -> list[Any]:
         """The events to apply, in order; a partition whose next record is missing is marked."""
         admitted: list[Any] = []
         for event in events:
@@ -50,6 +58,7 @@ class ContiguousOffsets:
                 admitted.append(event)
                 self.next[key] = m.offset + 1
                 self.holes.pop(key, None)
+                self.progress[key] = now
             elif m.offset > expected:
                 self.holes.setdefault(key, None)
         return admitted
@@ -61,6 +70,22 @@ class ContiguousOffsets:
             key = (m.topic, m.partition)
             if m.offset < self.next.get(key, m.offset + 1):
                 self.next[key] = m.offset
+
+    def quiet(self, now: float) -> list[Key]:
+        """Partitions with no hole marked and no record admitted for :data:`STALLED_AFTER_S`:
+        the ones whose consumer position is worth asking (:meth:`stalled`)."""
+        return [key for key in self.next if key not in self.holes
+                and now - self.progress.get(key, now) >= STALLED_AFTER_S]
+
+    def stalled(self, key: Key, position: int | None) -> bool:
+        """The consumer of a quiet partition has fetched to ``position``: past the next offset,
+        the records in between were dropped before they reached the agent, and when they were
+        the partition's tail no later record comes to show the hole. Marks it for a rewind."""
+        expected = self.next.get(key)
+        if expected is None or position is None or position <= expected:
+            return False
+        self.holes.setdefault(key, None)
+        return True
 
     def due(self, now: float) -> dict[Key, int]:
         """Rewinds to make now: new holes, and those rewound :data:`REWIND_EVERY_S` ago that

@@ -36,7 +36,8 @@ def register(app: Any, raw: Any, topics: Any, telemetry: Any, ctx: Any, settings
     channel = raw.get(topics.lifecycle, topics.ticks)
     app.input_positions.track(table, topics.lifecycle, topics.ticks)
     records = telemetry.records
-    in_order = offset_guard(app, telemetry, "lifecycle")
+    in_order = offset_guard(app, telemetry, "lifecycle",
+                            frozenset({topics.lifecycle, topics.ticks}))
 
     @app.agent(channel, name="apply_lifecycle", concurrency=1)
     async def apply_lifecycle(stream: Any) -> None:

@@ -21,7 +21,7 @@ def register(app: Any, raw: Any, topics: Any, telemetry: Any, settings: Any, *,
                                   source=source, clock=clock)
 
     app.input_positions.track(table, topics.metric_facts)
-    in_order = offset_guard(app, telemetry, "metric_facts")
+    in_order = offset_guard(app, telemetry, "metric_facts", frozenset({topics.metric_facts}))
 
     @app.agent(raw.get(topics.metric_facts), name="aggregate_metric_facts", concurrency=1)
     async def aggregate_metric_facts(stream: Any) -> None:

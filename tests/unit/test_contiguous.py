@@ -84,3 +84,16 @@ def test_a_failed_batch_is_expected_again():
 def test_left_out_keeps_order_and_identity():
     batch = [ev(0, 1), ev(0, 2), ev(0, 3)]
     assert left_out(batch, [batch[1]]) == [batch[0], batch[2]]
+
+
+def test_a_quiet_partition_whose_consumer_fetched_past_the_next_offset_is_rewound() -> None:
+    guard = ContiguousOffsets(frozenset({T}))
+    guard.start(1, {(T, 0): 10, (T, 1): 0, ("w-other", 0): 3}, now=0.0)
+    assert ("w-other", 0) not in guard.next  # another agent's topic
+    guard.admit([ev(0, 10)], now=1.0)
+    assert guard.quiet(now=5.5) == [(T, 1)]  # partition 0 was admitted at 1.0
+    assert guard.quiet(now=6.0) == [(T, 0), (T, 1)]
+    assert not guard.stalled((T, 1), 0)  # nothing fetched past it: really quiet
+    assert guard.stalled((T, 0), 25)  # the tail 11..24 was dropped
+    assert guard.due(now=6.0) == {(T, 0): 11}
+    assert guard.quiet(now=7.0) == [(T, 1)]  # a marked hole is not asked again
