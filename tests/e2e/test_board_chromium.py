@@ -194,8 +194,10 @@ def test_live_board_in_chromium_follows_a_new_at_risk_dossier_to_its_letter(tmp_
         browser.screenshot(tmp_path / "board.png")
         browser.js("history.forward()")
         browser.until(f"fetch({json.dumps(href)}).then(r => r.ok)", 60, "the letter file")
-        browser.until("!!document.querySelector('#d-letters a.letter-link')", 10, "the letter link")
-        browser.js("document.querySelector('#d-letters a.letter-link').click()")
+        # found and clicked in one evaluation: the dossier view re-renders after history.forward(),
+        # so a link found by one call can be gone by the next
+        browser.until("(() => { const a = document.querySelector('#d-letters a.letter-link');"
+                      "  if (!a) return null; a.click(); return true; })()", 10, "the letter link")
         browser.until(f"location.href === {json.dumps(href)} && document.readyState === 'complete'",
                       15, "the letter page")
         text = browser.js("document.body.innerText")
