@@ -39,6 +39,8 @@ def scenario():
         resolved(D[5], t("2025-08-19", "09:00")),
         received(D[6], t("2025-08-04", "09:30")),
         withdrawn(D[6], t("2025-08-05", "09:00")),
+        # after withdrawal, within the eviction retention (a later one would find D6 evicted)
+        resolved(D[6], t("2025-08-05", "10:00")),
         received(D[7], t("2025-08-04", "09:30")),
         received(D[8], t("2025-08-04", "09:30")),
         supplement_requested(D[8], t("2025-08-06", "09:00")),
@@ -49,7 +51,6 @@ def scenario():
     late_transfer = transferred(D[7], t("2025-08-04", "11:00"), SO_TNMT, 1, 2)
     tail = [
         resolved(D[7], t("2025-08-04", "11:30"), agency=SO_TNMT), late_transfer, dup,
-        resolved(D[6], t("2025-09-06", "09:00")),                    # after withdrawal
         supplement_received(D[8], t("2025-08-05", "09:00")),         # a day too late
     ]
     # the late transfer must come before the heartbeat that passes 11:30 on its partition: put
