@@ -76,6 +76,7 @@ class Pipeline:
         self.run = PipelineRun(cluster.bootstrap, name, state_dir, records)
         self.dep, self.sinks, self.workers = self.run.dep, [], []
         self.env = self.dep.env(MOTCUA_TOPIC_REPLICATION_FACTOR="3")
+        self.admin = KafkaAdminClient(bootstrap_servers=self.dep.bootstrap)  # the sinks' groups
 
     def start_worker(self, worker_id: str, **extra: str) -> WorkerProcess:
         worker = WorkerProcess({**self.env, **WORKER_ENV, **extra}, worker_id, timeout=180)
@@ -88,11 +89,11 @@ class Pipeline:
             self.sinks.append(Sink(which, self.env))  # one by one: close() stops those started
 
     def settle(self) -> Results:
-        """Until the worker has committed every lifecycle record and the sinks every record of
-        their topics (end offsets are the broker's: right on Apache Kafka)."""
+        """Until the worker has applied every lifecycle record and the sinks committed every record
+        of their topics (end offsets are the broker's: right on Apache Kafka)."""
         # a fresh admin client: the old one may sit in reconnect back-off from the outage
-        self.run.admin.close()
-        self.run.admin = KafkaAdminClient(bootstrap_servers=self.dep.bootstrap)
+        self.admin.close()
+        self.admin = KafkaAdminClient(bootstrap_servers=self.dep.bootstrap)
         ends = self.dep.end_offsets("dossier-lifecycle")
         self.run.ends = Counter({tp.partition: n for tp, n in ends.items()})
         results = self.run.results(BUDGET_S, self.workers)
@@ -104,17 +105,16 @@ class Pipeline:
         return results
 
     def committed(self) -> int:
-        """Lifecycle records the worker group has committed; 0 while the test's admin client
-        cannot reach the group coordinator (it was on the node just killed: kafka-python's
-        admin raises instead of finding the new one)."""
+        """Lifecycle records the worker has applied, by the input positions its Tables hold (the
+        group's committed offsets are advisory); 0 while the changelogs cannot be read."""
         try:
-            return self.run.committed().total()
+            return sum(self.run.applied().values())
         except KafkaError:
             return 0
 
     def _committed(self, group: str, bases: tuple[str, ...]) -> bool:
         try:
-            offsets = self.run.admin.list_group_offsets(group).get(group, {})
+            offsets = self.admin.list_group_offsets(group).get(group, {})
         except KafkaError:
             return False
         done = {(tp.topic, tp.partition): om.offset for tp, om in offsets.items()}
@@ -140,6 +140,7 @@ class Pipeline:
     def close(self) -> None:
         for sink in self.sinks:
             sink.stop()
+        self.admin.close()
         self.run.close()
 
 
@@ -325,7 +326,7 @@ def test_a_fresh_worker_restores_from_compacted_changelogs(cluster, reference, e
     try:
         run.start_sinks()
         first = run.start_worker("a")
-        admin_topics = lambda: set(run.run.admin.list_topics())  # noqa: E731
+        admin_topics = lambda: set(run.admin.list_topics())  # noqa: E731
         wait_until(lambda: set(_changelogs(run)) <= admin_topics(), 120, "the changelogs")
         _compact_soon(cluster, _changelogs(run))
         run.run.publish()
