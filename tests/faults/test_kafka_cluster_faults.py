@@ -104,7 +104,7 @@ class Pipeline:
                        BUDGET_S, f"sink {which}")
         return results
 
-    def committed(self) -> int:
+    def applied(self) -> int:
         """Lifecycle records the worker has applied, by the input positions its Tables hold (the
         group's committed offsets are advisory); 0 while the changelogs cannot be read."""
         try:
@@ -239,11 +239,11 @@ def test_the_lifecycle_leader_sigkilled_mid_stream_loses_and_doubles_nothing(
         run.start_sinks()
         worker = run.start_worker("a")
         sim = _simulate(run)
-        wait_until(lambda: run.committed() > 0, 120, "the worker's first commits")
+        wait_until(lambda: run.applied() > 0, 120, "the worker's first applied batch")
         victim = killed = _lifecycle_leader(cluster, run.dep.topic("dossier-lifecycle"))
-        before = run.committed()
+        before = run.applied()
         cluster.kill_node(victim)
-        wait_until(lambda: run.committed() > before + 100 or sim.poll() is not None,
+        wait_until(lambda: run.applied() > before + 100 or sim.poll() is not None,
                    BUDGET_S, "the worker going on without the killed leader")
         assert worker.proc.poll() is None, "".join(worker.output[-30:])
         cluster.start_node(victim)
@@ -266,7 +266,7 @@ def test_the_whole_cluster_stopped_and_started_while_the_outbox_holds_events(
         run.start_sinks()
         run.start_worker("a")
         sim = _simulate(run)
-        wait_until(lambda: run.committed() > 0, 120, "the worker's first commits")
+        wait_until(lambda: run.applied() > 0, 120, "the worker's first applied batch")
         cluster.stop()
         down = True
         wait_until(lambda: _outbox_pending(run.env) >= 50, 60, "events held in the outbox")
