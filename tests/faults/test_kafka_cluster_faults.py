@@ -27,7 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 from kafka.errors import KafkaError
 from sqlalchemy import create_engine, text
@@ -51,7 +51,7 @@ SIM = ["--seed", "15", "--start", "2025-08-04", "--rate", str(RATE)]
 SIM_WALL_S = 30  # the live simulator produces DAYS of events in this many wall seconds
 BUDGET_S = 240 + EVENTS / 50
 SINKS = {"db": ("dossier-lifecycle", "dossier-flags", "dossier-classifications"),
-         "letters": ("dossier-flags",)}
+         "letters": ("dossier-lifecycle", "dossier-flags")}  # letters read both (LETTER_TOPICS)
 
 
 @pytest.fixture(scope="module")
@@ -199,6 +199,9 @@ def _compare(reference: Pipeline, run: Pipeline, expected: Path, label: str) -> 
     want_ids = lifecycle_ids(expected)
     delivered = _read_ids(run.dep.bootstrap, run.dep.topic("dossier-lifecycle"))
     assert not want_ids - set(delivered), f"{len(want_ids - set(delivered))} events lost"
+    reordered = order_violations(expected, run.dep.bootstrap, run.dep.topic("dossier-lifecycle"))
+    assert not reordered, "events of one dossier out of their accepted order:\n" + "\n".join(
+        reordered[:5])
     problems = differences(reference.results, got)
     assert not problems, "\n".join(problems)
     letters = run.letters()
@@ -217,6 +220,38 @@ def lifecycle_ids(path: Path) -> set[str]:
     events = [from_json(json.loads(line)) for line in path.read_text().splitlines()]
     return {e.id for e in events
             if by_model(type(e.data)).topic.name == LIFECYCLE.name}
+
+
+def order_violations(path: Path, bootstrap: str, topic: str) -> list[str]:
+    """Dossiers whose lifecycle events (first copy of each id) are on ``topic`` in another order
+    than the simulator accepted them (the file's order): the publisher promises that order."""
+    accepted: dict[str, list[str]] = {}
+    for line in path.read_text().splitlines():
+        event = from_json(json.loads(line))
+        code = getattr(event.data, "dossier_code", None)
+        if code and by_model(type(event.data)).topic.name == LIFECYCLE.name:
+            accepted.setdefault(code, []).append(event.id)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    on_topic: dict[str, list[str]] = {}
+    try:
+        tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+        ends = consumer.end_offsets(tps)
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        deadline = time.monotonic() + 120
+        while any(consumer.position(tp) < ends[tp] for tp in tps):
+            assert time.monotonic() < deadline, f"could not read {topic} to its end"
+            for batch in consumer.poll(timeout_ms=300).values():
+                for r in batch:
+                    code = r.key.decode() if r.key else None
+                    ids = on_topic.setdefault(code, [])
+                    ce_id = dict(r.headers)["ce_id"].decode()
+                    if ce_id not in ids:
+                        ids.append(ce_id)
+    finally:
+        consumer.close()
+    return [f"{code}: accepted {ids}, on the topic {on_topic.get(code)}"
+            for code, ids in accepted.items() if on_topic.get(code) != ids]
 
 
 def _lifecycle_leader(cluster: KafkaCluster, topic: str) -> int:
