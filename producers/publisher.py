@@ -5,14 +5,24 @@ durable). :class:`Relay` reads the outbox in insertion order and sends with kafk
 (``acks=all``, idempotence, lz4, linger/batch tuned, crc32c installed). It is pipelined: it
 keeps up to ``window`` rows in flight, reading and sending the next rows while the
 acknowledgements of earlier ones arrive, and deletes the acknowledged prefix as it grows: a row
-is deleted only after the broker acknowledged it and every row before it. Idempotence keeps the
-order per partition even with several requests in flight, so one dossier's events (one key, one
-partition) arrive in the order they were accepted. Delivery is **at-least-once**: after a crash
-or a partial failure some events can appear twice, with the same CloudEvents id; consumers
-dedupe on it.
+is deleted only after the broker acknowledged it and every row before it. Delivery is
+**at-least-once**: after a crash or a partial failure some events can appear twice, with the same
+CloudEvents id; consumers dedupe on it.
 
-When the broker is down the relay keeps the rows, reports once, and retries with exponential
-backoff; nothing ever blocks a producer on the broker.
+**Order.** One dossier's events (one key, one partition) reach the topic in the order they were
+accepted, counting each event's first copy, faults included. Idempotence keeps the order of the
+batches one producer has in flight, but only until a batch fails for good: kafka-python then
+bumps the producer epoch and sends the batches queued behind it, so re-sending the failed rows
+would put them after younger ones. So a retriable failure is never made final: the producer
+retries for as long as it lives (``delivery_timeout_ms`` of weeks), and a relay that sees no
+acknowledgement for ``report_after`` seconds reports the broker unavailable and keeps waiting
+instead of abandoning the rows. The producer is closed and the rows re-sent only when a send
+fails at once (nothing of it queued) or a row fails with an error that retrying cannot cure;
+what the old producer delivered is then a prefix of each partition's rows, so re-sending makes
+copies, never a new order.
+
+When the broker is down the relay keeps the rows, reports once, and retries; nothing ever blocks
+a producer on the broker.
 """
 
 from __future__ import annotations
@@ -84,6 +94,7 @@ class Sender(Protocol):
     """Sends rows in order, pipelined: :meth:`send` does not wait for the broker."""
 
     in_flight: int  # rows sent and not yet returned by :meth:`acked`
+    waiting: float  # seconds the oldest row in flight has waited for its acknowledgement (0: none)
 
     def send(self, rows: Sequence[OutboxRow]) -> None:
         """Send ``rows`` after those in flight; raises :class:`SendError` if it cannot."""
@@ -92,7 +103,8 @@ class Sender(Protocol):
         """The leading rows in flight that are acknowledged, oldest first, removed from flight.
 
         Waits up to ``wait`` seconds for the oldest one when none is. Raises
-        :class:`SendError` when the oldest row in flight failed or was not acknowledged in time.
+        :class:`SendError` when the oldest row in flight failed; a row that is merely slow is
+        waited for (see :attr:`waiting`).
         """
 
     def close(self) -> None:
@@ -100,14 +112,22 @@ class Sender(Protocol):
 
 
 def producer_config(settings, bootstrap: str) -> dict:  # noqa: ANN001 - Settings
-    """kafka-python producer kwargs: durable, ordered, compressed, quick to give up when down."""
+    """kafka-python producer kwargs: durable, ordered, compressed; it never fails a batch for an
+    error that retrying can cure (the module docstring, "Order"), and reconnects within 2 s of a
+    broker coming back."""
     from motcua.kafka import kafka_python_config
 
     return {**kafka_python_config(settings, bootstrap), "client_id": "motcua-producer",
             "acks": "all", "enable_idempotence": True, "compression_type": "lz4",
             "linger_ms": 20, "batch_size": 256 * 1024, "max_in_flight_requests_per_connection": 5,
             "bootstrap_timeout_ms": 3000, "max_block_ms": 5000, "request_timeout_ms": 10000,
-            "delivery_timeout_ms": 30000, "allow_auto_create_topics": False}
+            "delivery_timeout_ms": DELIVERY_TIMEOUT_MS, "reconnect_backoff_max_ms": 2000,
+            "allow_auto_create_topics": False}
+
+
+#: a batch kafka-python has accepted is retried this long (3 weeks): longer than any outage the
+#: outbox rides out, so no retriable failure becomes final while the producer lives
+DELIVERY_TIMEOUT_MS = 21 * 24 * 3600 * 1000
 
 
 class _Flight(NamedTuple):
@@ -125,12 +145,17 @@ class InFlight:
     ``get(timeout)``). ``clock`` is in seconds (``time.monotonic``).
     """
 
-    def __init__(self, ack_timeout: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.ack_timeout, self._clock = ack_timeout, clock
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._rows: collections.deque[_Flight] = collections.deque()
 
     def __len__(self) -> int:
         return len(self._rows)
+
+    @property
+    def waiting(self) -> float:
+        """Seconds since the oldest row in flight was sent (0 when none is in flight)."""
+        return self._clock() - self._rows[0].sent_at if self._rows else 0.0
 
     def add(self, row: OutboxRow, futures: list) -> None:
         self._rows.append(_Flight(row, futures, self._clock()))
@@ -140,7 +165,7 @@ class InFlight:
 
     def acked(self, wait: float) -> list[OutboxRow]:
         """See :meth:`Sender.acked`: the acknowledged prefix, removed; waits up to ``wait`` s
-        for the oldest row; :class:`SendError` if it failed or is older than ``ack_timeout``."""
+        for the oldest row; :class:`SendError` if it failed."""
         rows = self._rows
         if rows and wait > 0 and not _settled(rows[0]):
             _wait_for(rows[0], wait)
@@ -152,8 +177,6 @@ class InFlight:
                 exc = next(f.exception for f in rows[0].futures if f.failed())
                 raise SendError(f"broker did not acknowledge: {exc}")
             done.append(rows.popleft().row)
-        if not done and rows and self._clock() - rows[0].sent_at > self.ack_timeout:
-            raise SendError(f"broker did not acknowledge within {self.ack_timeout:.0f}s")
         return done
 
 
@@ -176,19 +199,22 @@ def _wait_for(entry: _Flight, wait: float) -> None:
 class KafkaSender:
     """A :class:`Sender` over one kafka-python ``KafkaProducer``, created on first use.
 
-    A row counts as acknowledged once every copy (a heartbeat has one per partition) is;
-    ``ack_timeout`` seconds after it was sent without that, :meth:`acked` gives up.
+    A row counts as acknowledged once every copy (a heartbeat has one per partition) is.
     """
 
-    def __init__(self, config: dict, partitions: int, ack_timeout: float = 30.0) -> None:
+    def __init__(self, config: dict, partitions: int) -> None:
         self._config, self._partitions = config, partitions
         self._producer = None
         self._known_topics: set[str] = set()
-        self._flight = InFlight(ack_timeout)
+        self._flight = InFlight()
 
     @property
     def in_flight(self) -> int:
         return len(self._flight)
+
+    @property
+    def waiting(self) -> float:
+        return self._flight.waiting
 
     def _connect(self):  # noqa: ANN202 - kafka-python type
         if self._producer is None:
@@ -269,14 +295,17 @@ class Relay:
     """Moves outbox rows to the broker in order; ``report`` receives one line per state change.
 
     Reads ``batch`` rows at a time and keeps at most ``window`` rows (default ``4 * batch``) in
-    flight, so the broker always has work while earlier acknowledgements come back.
+    flight, so the broker always has work while earlier acknowledgements come back. When the
+    oldest row has waited ``report_after`` seconds it reports the broker unavailable, once, and
+    goes on waiting (the module docstring, "Order").
     """
 
     def __init__(self, outbox: Outbox, sender: Sender, batch: int = 1000,
                  report: Callable[[str], None] = log.warning,
-                 metrics: "PublisherMetrics | None" = None, window: int | None = None) -> None:
+                 metrics: "PublisherMetrics | None" = None, window: int | None = None,
+                 report_after: float = 30.0) -> None:
         self.outbox, self.sender, self.batch = outbox, sender, batch
-        self.window = window or 4 * batch
+        self.window, self.report_after = window or 4 * batch, report_after
         self._report, self._metrics = report, metrics
         self._down: str | None = None
         self._sent_through: int | None = None  # seq of the last row handed to the sender
@@ -301,6 +330,11 @@ class Relay:
         if len(self._acked) >= self.batch or (self._acked and self.idle):
             self._forget_acked()
         if not rows:
+            if self.sender.waiting > self.report_after and self._down is None:
+                if self._metrics:
+                    self._metrics.errors.inc()
+                self._unavailable(f"no acknowledgement for {self.sender.waiting:.0f}s",
+                                  "waiting for it")
             return 0
         self.delivered += len(rows)
         if self._metrics:
@@ -330,10 +364,15 @@ class Relay:
         self._sent_through = None  # start again from the oldest row not acknowledged
         if self._metrics:
             self._metrics.errors.inc()
-        if self._down is None:
-            self._down = str(exc)
-            pending = self.outbox.status().pending
-            self._report(f"broker unavailable ({exc}); {pending} events kept in the outbox, retrying")
+        self._unavailable(str(exc), "retrying")
+
+    def _unavailable(self, why: str, then: str) -> None:
+        """Report once per outage (a failed attempt, or no acknowledgement for a while)."""
+        if self._down is not None:
+            return
+        self._down = why
+        pending = self.outbox.status().pending
+        self._report(f"broker unavailable ({why}); {pending} events kept in the outbox, {then}")
 
     def run(self, stop: threading.Event, wake: threading.Event | None = None,
             idle: float = 0.2) -> None:
@@ -364,8 +403,11 @@ class Relay:
         deadline, backoff, error = time.monotonic() + timeout, Backoff(), None
         while True:
             try:
-                if self.relay_once() == 0 and self.idle:
-                    return 0, None
+                if self.relay_once() == 0:
+                    if self.idle:
+                        return 0, None
+                    if time.monotonic() >= deadline:
+                        return self.outbox.status().pending, self._down or "not acknowledged"
                 error = None
             except SendError as exc:
                 error = str(exc)
@@ -399,4 +441,4 @@ class PublisherMetrics:
         self.relayed = Counter("motcua_outbox_relayed_records",
                                "Outbox records acknowledged by the broker", registry=registry)
         self.errors = Counter("motcua_outbox_relay_errors",
-                              "Relay attempts that failed (broker unavailable)", registry=registry)
+                              "Relay attempts that failed, and waits past report_after (broker unavailable)", registry=registry)

@@ -27,6 +27,8 @@ def resolved(i: int) -> Event:
 class FakeSender:
     """Acknowledges up to ``budget`` rows, then fails; records everything acknowledged."""
 
+    waiting = 0.0
+
     def __init__(self, budget: int | None = None) -> None:
         self.budget, self.sent, self.closed, self.flight = budget, [], 0, []
 
@@ -186,7 +188,7 @@ def test_after_a_failure_the_relay_resends_from_the_oldest_unacked_row(outbox):
 
 def test_in_flight_hands_back_the_acked_prefix_only():
     rows = [OutboxRow(f"e{i}", "t", b"k", b"{}", (), seq=i) for i in range(4)]
-    flight, now = InFlight(ack_timeout=30, clock=lambda: now), 0.0
+    flight, now = InFlight(clock=lambda: now), 0.0
     futures = [[FakeFuture()] for _ in rows[:3]] + [[FakeFuture() for _ in range(3)]]
     for row, fs in zip(rows, futures):
         flight.add(row, fs)
@@ -201,20 +203,44 @@ def test_in_flight_hands_back_the_acked_prefix_only():
     assert len(flight) == 2  # kept: the relay abandons them and re-sends from the outbox
 
 
-def test_in_flight_needs_every_partition_copy_and_gives_up_after_the_timeout():
+def test_in_flight_needs_every_partition_copy_and_waits_for_a_slow_one():
     row = OutboxRow("hb", "t", b"k", b"{}", (), ALL_PARTITIONS, seq=1)
     now = 0.0
-    flight = InFlight(ack_timeout=30, clock=lambda: now)
+    flight = InFlight(clock=lambda: now)
     copies = [FakeFuture() for _ in range(3)]
     flight.add(row, copies)
     copies[0].resolve()
     copies[2].resolve()
     assert flight.acked(0) == []
-    now = 31.0
-    with pytest.raises(SendError, match="within 30s"):
-        flight.acked(0)
+    now = 3600.0
+    assert flight.acked(0) == [] and flight.waiting == 3600.0  # slow is not failed
     copies[1].resolve()
-    assert flight.acked(0) == [row]
+    assert flight.acked(0) == [row] and flight.waiting == 0.0
+
+
+class StalledSender(FakeSender):
+    """Takes rows and never acknowledges them; ``waiting`` is set by the test."""
+
+    def acked(self, wait: float):  # noqa: ANN201
+        return []
+
+
+def test_a_relay_without_acknowledgements_reports_once_and_keeps_its_rows_in_flight(outbox):
+    """A slow broker is reported and waited for, never abandoned: re-sending rows the producer
+    may still deliver would put younger rows of a partition before them."""
+    Publisher(outbox).publish([resolved(i) for i in range(5)])
+    reports, sender = [], StalledSender()
+    relay = Relay(outbox, sender, batch=10, report=reports.append, report_after=30)
+    relay.relay_once(0)
+    sender.waiting = 29.0
+    relay.relay_once(0)
+    assert reports == []
+    sender.waiting = 31.0
+    relay.relay_once(0)
+    relay.relay_once(0)
+    assert len(reports) == 1 and "broker unavailable (no acknowledgement for 31s)" in reports[0]
+    assert sender.closed == 0 and len(sender.flight) == 5  # sent once, still in flight
+    assert relay.flush(timeout=0.2) == (5, "no acknowledgement for 31s")
 
 
 def test_mark_delivered_forgets_exactly_those_rows(outbox):
