@@ -21,7 +21,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from schemas import lifecycle as lc
 from schemas.cloudevents import Event, from_record, to_record
 from schemas.fields import Applicant, Channel, Duration, DurationUnit, Level
-from stream_processors.bench.processes import Process
+from motcua.bench.processes import Process
 
 __all__ = ["flag_latencies"]
 
@@ -52,7 +52,7 @@ def flag_latencies(bootstrap: str, prefix: str, partitions: int, workdir: Path,
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "MOTCUA_TOPIC_PREFIX": prefix,
            "MOTCUA_TIME_SOURCE": "wall", "MOTCUA_TOPIC_PARTITIONS": str(partitions),
            "MOTCUA_STATE_DIR": str(workdir / "live")}
-    proc = Process([sys.executable, "-m", "stream_processors.bench.live_worker",
+    proc = Process([sys.executable, "-m", "motcua.bench.live_worker",
                     BOUNDARY.isoformat(), str(LEAD_S)], env)
     try:
         line = proc.wait_line("bench: boundary_epoch=", timeout=120)
