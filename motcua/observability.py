@@ -129,7 +129,7 @@ COMPONENT_METRICS: dict[str, str] = {
     "motcua_calendar_estimated_windows": "gauge",
     "motcua_calendar_year_start_timestamp_seconds": "gauge",
     "motcua_worker_evicted_dossiers": "counter", "motcua_worker_dossiers_held": "gauge",
-    "motcua_worker_snapshot_key_seconds": "gauge",
+    "motcua_worker_snapshot_key_seconds": "gauge", "motcua_worker_unapplied_records": "gauge",
     # sinks/metrics.py (motcua_sink_stalled / _last_success_timestamp_seconds: PIPELINE_METRICS)
     "motcua_sink_records_applied": "counter", "motcua_sink_dead_letters": "counter",
     "motcua_sink_db_retries": "counter", "motcua_letter_deliveries": "counter",

@@ -37,7 +37,7 @@ from stream_processors.faust_reliance import partition_scope
 from stream_processors.positions import record_positions
 
 __all__ = ["BatchGate", "REWIND_CHECK_S", "applied_batch", "flush_changelog", "offset_guard",
-           "rewind", "stopping_tolerated"]
+           "publish_unapplied", "rewind", "stopping_tolerated"]
 
 log = logging.getLogger(__name__)
 
@@ -136,10 +136,26 @@ async def rewind(app: Any, offsets: dict[tuple[str, int], int], counter: Any) ->
             consumer.resume_flow()
 
 
+def publish_unapplied(app: Any, gauge: Any, in_order: ContiguousOffsets) -> None:
+    """Set ``motcua_worker_unapplied_records{topic}`` from what the worker already holds: each
+    partition's end offset from its consumer's last fetch response (no broker request) and the
+    guard's next offset to apply. The consumer group's committed offsets are advisory
+    (:mod:`stream_processors.positions`), so this, not their lag, is how far behind the worker is."""
+    def end(key: tuple[str, int]) -> int | None:
+        try:
+            return app.consumer.highwater(TP(*key))
+        except Exception:  # noqa: BLE001 - revoked meanwhile, or the consumer not started yet
+            return None
+
+    for topic, records in in_order.unapplied(end).items():
+        gauge.labels(topic).set(records)
+
+
 def offset_guard(app: Any, telemetry: Any, name: str, topics: frozenset[str]) -> ContiguousOffsets:
     """An agent's offset-order guard over its input ``topics``, with the timer (``rewind_{name}``)
     making its rewinds: after a hole, and where a quiet partition's consumer has fetched past the
-    next offset (the dropped records were its tail, so no later record shows the hole)."""
+    next offset (the dropped records were its tail, so no later record shows the hole). The same
+    timer publishes the records of ``topics`` not yet applied (:func:`publish_unapplied`)."""
     in_order = ContiguousOffsets(topics)
 
     async def check() -> None:
@@ -150,6 +166,7 @@ def offset_guard(app: Any, telemetry: Any, name: str, topics: frozenset[str]) ->
             if not app.tables.recovery.completed.is_set():
                 return  # the generation's seek to the Table positions has not been made yet
             in_order.start(app.consumer_generation_id, app.consumer.sought, now)
+        publish_unapplied(app, telemetry.unapplied, in_order)
         with stopping_tolerated(app):
             try:
                 for key in in_order.quiet(now):

@@ -15,7 +15,7 @@ a **rewind** to the first missing offset. The agent's timer performs rewinds
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = ["ContiguousOffsets", "REWIND_EVERY_S", "STALLED_AFTER_S", "left_out"]
@@ -86,6 +86,17 @@ class ContiguousOffsets:
             return False
         self.holes.setdefault(key, None)
         return True
+
+    def unapplied(self, end: Callable[[Key], int | None]) -> dict[str, int]:
+        """Per input topic, the records between each partition's next offset to apply and its
+        ``end`` offset (``None``: unknown, left out), summed over this agent's partitions; a
+        topic of ``topics`` with none counts 0. Reads only; the batch in hand counts as applied."""
+        out = dict.fromkeys(self.topics or (), 0)
+        for key, offset in self.next.items():
+            last = end(key)
+            if last is not None:
+                out[key[0]] = out.get(key[0], 0) + max(0, last - offset)
+        return out
 
     def due(self, now: float) -> dict[Key, int]:
         """Rewinds to make now: new holes, and those rewound :data:`REWIND_EVERY_S` ago that

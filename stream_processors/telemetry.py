@@ -75,6 +75,10 @@ class WorkerTelemetry:
             "motcua_worker_snapshot_key_seconds",
             "Seconds the costliest scope key's snapshot took to compute in the last round",
             registry=registry)
+        self.unapplied = Gauge(
+            "motcua_worker_unapplied_records", "Input records on this worker's partitions not "
+            "yet applied: end offset (as of the last fetch) minus the next offset to apply, by "
+            "input topic", ["topic"], registry=registry)
         self.events_of, self.flags_of = Children(self.events), Children(self.flags)
         self.classified_of, self.records_of = Children(self.classified), Children(self.records)
 

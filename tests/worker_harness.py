@@ -17,7 +17,7 @@ from schemas.cloudevents import Event, from_record, to_record
 from schemas.lifecycle import ClockHeartbeat
 from schemas.registry import by_model
 from schemas.topics import prefixed
-from stream_processors.bench.processes import Process
+from motcua.bench.processes import Process
 from stream_processors.positions import KEY_PREFIX
 
 MOTCUA = str(Path(sys.executable).with_name("motcua"))

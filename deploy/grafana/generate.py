@@ -133,8 +133,10 @@ def pipeline_health():
               [("sum by (reason) (increase(motcua_worker_dead_letters_total[10m]))", "worker {{reason}}"),
                ("sum by (reason) (increase(motcua_sink_dead_letters_total[10m]))", "sinks {{reason}}"),
                ("sum by (reason) (motcua_dead_letter_records)", "on topic {{reason}}")]),
-        panel("Consumer lag", ["max by (group, topic) (motcua_consumer_lag_records)"],
-              legend="{{group}} {{topic}}"),
+        # the worker group's committed offsets are advisory (positions live in its Tables)
+        panel("Consumer lag; worker: records not yet applied",
+              [("max by (group, topic) (motcua_consumer_lag_records)", "{{group}} {{topic}}"),
+               ("sum by (topic) (motcua_worker_unapplied_records)", "worker not applied {{topic}}")]),
         panel("Worker event time behind the wall clock",
               ["time() - max(motcua_worker_watermark_timestamp_seconds)"], unit="s",
               legend="behind"),

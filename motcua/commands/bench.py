@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from stream_processors.bench.run import run_bench, run_year
+    from motcua.bench.run import run_bench, run_year
 
     if args.year:
         result = run_year(args.dossiers, _report, settings.kafka_bootstrap_servers or None)

@@ -28,8 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--metrics-port", type=int, default=0,
                    help="also serve /metrics on this port (0 = only on the board's port)")
     p.add_argument("--lag-groups", default=None,
-                   help="comma-separated consumer groups whose lag /metrics reports (default: "
-                        "the worker's MOTCUA_WORKER_APP_ID, motcua-sink-letters, motcua-sink-db)")
+                   help="comma-separated consumer groups whose committed-offset lag /metrics "
+                        "reports (the worker group's is advisory: see the worker's "
+                        "motcua_worker_unapplied_records; default: the worker's "
+                        "MOTCUA_WORKER_APP_ID, motcua-sink-letters, motcua-sink-db)")
     p.set_defaults(func=run)
 
 

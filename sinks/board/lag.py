@@ -3,6 +3,11 @@
 Every ``interval`` seconds: each group's committed offsets against the log end offsets, summed
 per topic, into ``motcua_consumer_lag_records{group, topic}``. The embedded broker may report
 a log end a batch behind, so small values are noise; alerts use a threshold in the thousands.
+
+For the worker's group the committed offsets are advisory: the worker resumes from the input
+positions stored in its Tables (``stream_processors/positions.py``), so its committed lag can be
+off either way. How far behind the worker is comes from the worker itself:
+``motcua_worker_unapplied_records{topic}`` (end offset minus the next offset it applies).
 """
 
 from __future__ import annotations

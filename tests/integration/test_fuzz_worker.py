@@ -34,6 +34,21 @@ def _metrics(port: int) -> dict[tuple[str, str], float]:
     return out
 
 
+def _unapplied(port: int, topic: str) -> float | None:
+    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    match = re.search(r'^motcua_worker_unapplied_records\{topic="%s"\} (\S+)$' % re.escape(topic),
+                      body, re.M)
+    return None if match is None else float(match.group(1))
+
+
+def _wait_unapplied_zero(port: int, topic: str, timeout: float = 10.0) -> float | None:
+    """The worker's own lag gauge once it has applied everything (set every 0.5 s)."""
+    deadline = time.monotonic() + timeout
+    while (value := _unapplied(port, topic)) != 0 and time.monotonic() < deadline:
+        time.sleep(0.25)
+    return value
+
+
 def _dead_letters(run: PipelineRun) -> Counter:
     consumer = KafkaConsumer(bootstrap_servers=run.dep.bootstrap, enable_auto_commit=False)
     tps = [TopicPartition(run.dep.topic("dead-letters"), p) for p in range(PARTITIONS)]
@@ -80,10 +95,12 @@ def test_hostile_batch_through_a_real_worker(kafka_bootstrap, unique, state_dir)
         run.dep.workers.append(worker)
         run.wait_progress(1.0, 150, [worker])
         got = _metrics(port)
+        unapplied = _wait_unapplied_zero(port, topic)
         assert worker.proc.poll() is None, "worker died"
     finally:
         run.close()
 
+    assert unapplied == 0, f"motcua_worker_unapplied_records after all was applied: {unapplied}"
     applied = sum(v for (name, _), v in got.items() if name == "motcua_worker_events_total")
     dups = got.get(("motcua_worker_duplicates_total", ""), 0)
     dead = Counter({re.search(r'reason="(\w+)"', labels).group(1): v for (name, labels), v

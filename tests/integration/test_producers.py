@@ -31,7 +31,7 @@ from producers.publisher import KafkaSender, Publisher, Relay, producer_config
 from schemas.cloudevents import from_record
 from schemas.lifecycle import ClockHeartbeat
 from schemas.topics import prefixed
-from stream_processors.bench.workload import simulated_events as bench_events
+from motcua.bench.workload import simulated_events as bench_events
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration

@@ -212,3 +212,22 @@ def test_a_rewind_overtaken_by_a_rebalance_leaves_the_flow_to_it(monkeypatch):
     app.consumer.stop_flow = rebalance_starts
     asyncio.run(rewind(app, {(T, 0): 12}, Counter()))
     assert log == ["stop_flow"]  # no seek, no resume: the rebalance seeks to the positions
+
+
+# --- publish_unapplied: how far behind the worker is, from what it already holds ---------------
+
+def test_records_not_yet_applied_come_from_the_last_fetch_and_the_next_offset():
+    from prometheus_client import CollectorRegistry
+
+    from stream_processors.telemetry import WorkerTelemetry
+
+    class Consumer:
+        def highwater(self, tp):  # noqa: ANN001, ANN202
+            assert tp.partition == 0, "not assigned"  # aiokafka's answer for a revoked one
+            return 30
+    registry = CollectorRegistry()
+    gauge = WorkerTelemetry(registry).unapplied
+    guard = ContiguousOffsets(frozenset({T}))
+    guard.start(1, {(T, 0): 10, (T, 1): 3})
+    batch_safety.publish_unapplied(SimpleNamespace(consumer=Consumer()), gauge, guard)
+    assert registry.get_sample_value("motcua_worker_unapplied_records", {"topic": T}) == 20

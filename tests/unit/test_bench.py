@@ -9,11 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from stream_processors.bench.footprint import footprint
-from stream_processors.bench.latency import percentile
-from stream_processors.bench.run import REQUIRED_KEYS
-from stream_processors.bench.ticks import tick_seconds
-from stream_processors.bench.workload import simulated_events
+from motcua.bench.footprint import footprint
+from motcua.bench.latency import percentile
+from motcua.bench.run import REQUIRED_KEYS
+from motcua.bench.ticks import tick_seconds
+from motcua.bench.workload import simulated_events
 
 MOTCUA = str(Path(sys.executable).with_name("motcua"))
 

@@ -97,3 +97,12 @@ def test_a_quiet_partition_whose_consumer_fetched_past_the_next_offset_is_rewoun
     assert guard.stalled((T, 0), 25)  # the tail 11..24 was dropped
     assert guard.due(now=6.0) == {(T, 0): 11}
     assert guard.quiet(now=7.0) == [(T, 1)]  # a marked hole is not asked again
+
+
+def test_records_not_yet_applied_are_the_end_offset_minus_the_next_offset_per_topic() -> None:
+    guard = ContiguousOffsets(frozenset({T, "w-deadline-ticks"}))
+    guard.start(1, {(T, 0): 10, (T, 1): 0, ("w-deadline-ticks", 0): 4}, now=0.0)
+    guard.admit([ev(0, 10), ev(0, 11)])
+    ends = {(T, 0): 20, (T, 1): 5}  # ticks[0] not fetched yet: left out, its topic counts 0
+    assert guard.unapplied(ends.get) == {T: 8 + 5, "w-deadline-ticks": 0}
+    assert guard.unapplied({(T, 0): 12, (T, 1): 0}.get) == {T: 0, "w-deadline-ticks": 0}

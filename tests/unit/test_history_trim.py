@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from schemas.lifecycle import ClockHeartbeat
-from stream_processors.bench.workload import simulated_events
+from motcua.bench.workload import simulated_events
 from stream_processors.core.calendar import default_calendar
 from stream_processors.core.deadlines import fire_due
 from stream_processors.core.dossier_state import DossierState

@@ -7,7 +7,7 @@ import enum
 from datetime import timedelta
 
 from schemas import model
-from stream_processors.bench.workload import simulated_events
+from motcua.bench.workload import simulated_events
 from stream_processors.core.calendar import default_calendar
 from stream_processors.core.deadlines import fire_due
 from stream_processors.core.lifecycle import apply, new_state

@@ -16,10 +16,10 @@ from pathlib import Path
 from motcua.broker import EmbeddedBroker, ensure_topics
 from motcua.kafka_cluster import KafkaCluster
 from schemas.topics import prefixed
-from stream_processors.bench import footprint, latency, pipeline, producer, raw_consume, ticks, \
+from motcua.bench import footprint, latency, pipeline, producer, raw_consume, ticks, \
     year
-from stream_processors.bench.processes import free_port
-from stream_processors.bench.workload import simulated_events, write_records
+from motcua.bench.processes import free_port
+from motcua.bench.workload import simulated_events, write_records
 
 __all__ = ["REQUIRED_KEYS", "YEAR_KEYS", "SIZES", "run_bench", "run_year"]
 
@@ -135,7 +135,7 @@ def _ratios(boot: str, prefix: str, records: int, work: Path,
 
 def run_year(dossiers: int = 250_000, report: Callable[[str], None] = lambda line: None,
              bootstrap: str | None = None) -> dict:
-    """``motcua bench --year`` (stream_processors.bench.year), with the ratios of the
+    """``motcua bench --year`` (motcua.bench.year), with the ratios of the
     ``--quick`` workload measured in the same run."""
     out: dict = {"mode": "year", "machine": machine(), "partitions": PARTITIONS}
     with tempfile.TemporaryDirectory(prefix="motcua-bench-year-") as tmp, \

@@ -1,4 +1,4 @@
-"""The faust baselines, run as ``python -m stream_processors.bench.faust_agent MODE ...``.
+"""The faust baselines, run as ``python -m motcua.bench.faust_agent MODE ...``.
 
 ``trivial``: an agent that only decodes each record with the contract (``from_record``).
 ``table``: a default-config agent (memory store, faust's own commit and changelog settings) doing

@@ -31,8 +31,8 @@ from kafka import KafkaProducer
 
 from schemas.cloudevents import Event, to_record
 from schemas.lifecycle import ClockHeartbeat
-from stream_processors.bench import pipeline
-from stream_processors.bench.processes import Process, free_port, scrape
+from motcua.bench import pipeline
+from motcua.bench.processes import Process, free_port, scrape
 
 __all__ = ["year_bench", "YEAR_START", "write_year"]
 

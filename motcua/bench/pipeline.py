@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 from motcua.broker import true_end_offsets
-from stream_processors.bench.processes import Process, free_port, scrape
+from motcua.bench.processes import Process, free_port, scrape
 
 __all__ = ["faust_eps", "pipeline_eps"]
 
@@ -26,7 +26,7 @@ RECORDS = "motcua_worker_records_total"
 def faust_eps(mode: str, bootstrap: str, topic: str, records: int, partitions: int,
               workdir: Path) -> float:
     app_id = f"bench-{mode}-{uuid.uuid4().hex[:8]}"
-    proc = Process([sys.executable, "-m", "stream_processors.bench.faust_agent", mode, bootstrap,
+    proc = Process([sys.executable, "-m", "motcua.bench.faust_agent", mode, bootstrap,
                     topic, str(records), app_id, str(workdir / app_id), str(partitions)],
                    dict(os.environ))
     try:

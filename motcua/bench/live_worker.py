@@ -1,5 +1,5 @@
 """Our worker in live wall-clock mode with a *shifted* clock, for the flag-latency measurement:
-``python -m stream_processors.bench.live_worker BOUNDARY LEAD_S``.
+``python -m motcua.bench.live_worker BOUNDARY LEAD_S``.
 
 Deadlines have minute resolution in working time, so a live run only sees one pass when the
 office is open. The clock is the real clock plus an offset fixed when the worker is ready, such
