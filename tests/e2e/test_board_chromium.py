@@ -28,6 +28,10 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-dev-shm-usage", "--window-size=1400,1000"]
 
 
+class Navigated(Exception):
+    """Chromium dropped an evaluation because its page navigated away meanwhile."""
+
+
 class Browser:
     """One headless Chromium page over CDP (synchronous)."""
 
@@ -65,6 +69,8 @@ class Browser:
         while True:
             msg = json.loads(self.ws.recv(timeout=30))
             if msg.get("id") == self._id:
+                if "navigated or closed" in msg.get("error", {}).get("message", ""):
+                    raise Navigated(msg["error"]["message"])
                 assert "error" not in msg, msg
                 return msg["result"]
 
@@ -77,7 +83,10 @@ class Browser:
     def until(self, expression: str, timeout: float, what: str):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            value = self.js(expression)
+            try:
+                value = self.js(expression)
+            except Navigated:  # the page was left while evaluating: ask the next one
+                value = None
             if value:
                 return value
             time.sleep(0.25)
