@@ -125,6 +125,7 @@ class LetterSink(BaseSink):
 
     def _at_risk(self, conn: Connection, insert: Any, event: Event, dossier: Any) -> None:
         d: derived.DossierAtRisk = event.data
+        self._adopt(conn, d.dossier_code, d.due_version, d.due_at)
         row = self._row(dossier, d.due_version, d.due_at, d.responsible_agency,
                         d.responsible_agency_name, event.time, LetterState.DRAFTED,
                         apology_deadline=d.apology_deadline)
@@ -142,6 +143,7 @@ class LetterSink(BaseSink):
 
     def _overdue(self, conn: Connection, insert: Any, event: Event, dossier: Any) -> None:
         d: derived.DossierOverdue = event.data
+        self._adopt(conn, d.dossier_code, d.due_version, d.due_at)
         existing = store.letters_of(conn, d.dossier_code)
         same = [r for r in existing if r.due_version == d.due_version]
         if same:
@@ -159,7 +161,8 @@ class LetterSink(BaseSink):
 
     def _issued(self, conn: Connection, insert: Any, event: Event, dossier: Any) -> None:
         d: L.ApologyIssued = event.data
-        existing = store.letters_of(conn, d.dossier_code)
+        existing = self._without_missed_after(conn, store.letters_of(conn, d.dossier_code),
+                                              event.time)
         if any(r.state in ISSUED for r in existing):
             return
         open_ = [r for r in existing if r.state not in ISSUED]
@@ -182,6 +185,41 @@ class LetterSink(BaseSink):
             return  # an imported dossier without ChuHoSo: the letter waits for the applicant
         store.enqueue_deliveries(conn, insert, letter["letter_id"], delivery_channels(
             dossier.channel, applicant.get("email"), applicant.get("phone")), event.time)
+
+    @staticmethod
+    def _adopt(conn: Connection, code: str, version: int, due_at: dt.datetime) -> None:
+        """Give the flag's due version to the letter an apology created before any flag.
+
+        That letter's version was a guess (1); the first flag of a due before the apology's new
+        appointment names the real one (a resumed pause moves the due to version 2, 3, …).
+        Read in event-time order the flag would have drafted the letter at its version and the
+        apology issued it; this makes the other reading order end the same. The letter keeps
+        its id and files."""
+        existing = store.letters_of(conn, code)
+        if any(r.due_version == version for r in existing):
+            return
+        for row in existing:
+            if row.state in ISSUED and row.apology_deadline is None \
+                    and row.new_appointment_at is not None and due_at < row.new_appointment_at:
+                store.update_letter(conn, row.letter_id, due_version=version)
+                return
+
+    @staticmethod
+    def _without_missed_after(conn: Connection, existing: list[Any], issued_at: dt.datetime) -> list[Any]:
+        """``existing`` less the letters missed *after* ``issued_at``, which become superseded.
+
+        The sink reads two topics, and after an outage it may read a dossier's overdue flag
+        before the apology that came earlier in event time (the flag is for the due the apology
+        set). In event-time order the apology used the one reschedule and that overdue needed no
+        letter (:meth:`_overdue`); superseding it makes the outcome the same in either order."""
+        kept = []
+        for row in existing:
+            if row.state == LetterState.MISSED.value and row.missed_at is not None \
+                    and row.missed_at > issued_at:
+                store.update_letter(conn, row.letter_id, state=LetterState.SUPERSEDED.value)
+            else:
+                kept.append(row)
+        return kept
 
     def _stopped(self, event: Event, dossier: Any) -> None:
         """Mẫu 05 (Thông báo dừng giải quyết hồ sơ) for a dossier under Decree 118; the files

@@ -122,6 +122,38 @@ def test_apology_before_its_flag_is_regraded_by_the_flag(sink: LetterSink) -> No
     assert [r.state for r in rows(sink)] == ["issued_late"]
 
 
+def overdue_of_new_due(version: int = 2) -> Event:
+    new_due = DUE + dt.timedelta(days=7)
+    return Event.new(derived.DossierOverdue(CODE, derived.FlagScope.DOSSIER, version, new_due,
+                                            AGENCY, "Sở Xây dựng", "1.009994",
+                                            "Cấp giấy phép xây dựng", RECEIVED),
+                     time=new_due, source="urn:test")
+
+
+@pytest.mark.parametrize("order", ["event time", "overdue first"])
+def test_an_apology_read_after_the_overdue_of_the_due_it_set_gives_the_same_letters(
+        sink: LetterSink, order: str) -> None:
+    """An apology issued before any flag, then the overdue of the new appointment it set: the
+    sink reads both topics, so after an outage it can see the overdue first; the letters must
+    be those of event-time order (one letter, the apology's, issued on time)."""
+    events = [apology(DEADLINE - dt.timedelta(hours=3)), overdue_of_new_due()]
+    sink.write([env(received())])
+    sink.write([env(e) for e in (events if order == "event time" else events[::-1])])
+    live = [(r.due_version, r.state) for r in rows(sink) if r.state != "superseded"]
+    assert live == [(1, "issued_on_time")]
+
+
+@pytest.mark.parametrize("order", ["event time", "apology first"])
+def test_an_apology_read_before_the_flag_of_a_later_due_version_gives_one_letter(
+        sink: LetterSink, order: str) -> None:
+    """A resumed pause moved the due to version 2 before the at-risk flag; an apology read
+    before that flag guesses version 1 and must end as the flag's letter, not a second one."""
+    events = [at_risk(version=2), apology(DEADLINE + dt.timedelta(hours=2))]
+    sink.write([env(received())])
+    sink.write([env(e) for e in (events if order == "event time" else events[::-1])])
+    assert [(r.due_version, r.state) for r in rows(sink)] == [(2, "issued_late")]
+
+
 def test_pdf_has_escaped_name_code_and_new_appointment(sink: LetterSink) -> None:
     sink.write([env(received()), env(at_risk())])
     [letter] = rows(sink)
