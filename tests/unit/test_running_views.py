@@ -188,3 +188,29 @@ def _fixed(i: int) -> dict:
             "apology_at": None, "at_risk_open": False, "overdue_open": False,
             "supplement_open_at": None, "satisfaction": None, "complaint": False,
             "services": None}
+
+
+def test_what_the_running_views_hold_stays_bounded_over_time():
+    """Two years of dossiers, each changed a few times and dropped 100 days after its end (as
+    expiry does): the days, the heap and the facts held follow what is held, not the time."""
+    running = RunningViews("province:all", {}, START)
+    rng = random.Random(3)
+    ends: dict[str, int] = {}
+    sizes = []
+    for day in range(730):
+        for n in range(10):
+            code, received = f"D{day}-{n}", day * 1440 + 8 * 60
+            facts = {**_fixed(0), "received_at": _moment(received).isoformat(),
+                     "due_at": _moment(received + 5 * 1440).isoformat(),
+                     "ended_at": _moment(received + 2 * 1440).isoformat()}
+            for supplements in range(rng.randrange(1, 4)):  # a few versions
+                running.change(code, {**facts, "supplements": supplements})
+            ends[code] = day + 2
+        for code in [c for c, end in ends.items() if end < day - 100]:
+            running.change(code, None)
+            del ends[code]
+        running.views(_moment(day * 1440 + 20 * 60))
+        sizes.append((len(running.facts), len(running.days), len(running.heap)))
+    facts, days, heap = map(max, zip(*sizes[365:]))
+    assert facts <= 10 * 104 and days <= 106 and heap <= 2 * facts + 64
+    assert sizes[-1][:2] == sizes[400][:2]  # a steady state, not a slow climb
