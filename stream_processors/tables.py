@@ -14,10 +14,19 @@ from typing import Any
 
 import orjson
 
-__all__ = ["JsonValues", "RAW_VALUES"]
+__all__ = ["JsonValues", "RAW_VALUES", "STORE_OPTIONS"]
 
 #: the Table options :class:`JsonValues` expects
 RAW_VALUES = {"value_type": bytes}  # faust serializes bytes values "raw"
+
+_MIB = 1024 * 1024
+#: RocksDB options of the worker's Tables. faust opens one RocksDB per Table per partition,
+#: each by default with up to 3 × 64 MiB of memtables and its own 2 GiB block cache, so the
+#: worker's RSS grew with what it had written until those filled (docs/performance.md, "Worker
+#: RSS"). Capped, one partition's store holds at most 2 × 8 MiB of memtables and 8 MiB of
+#: cached blocks; reads it misses come from the OS page cache. The memory store ignores them.
+STORE_OPTIONS = {"options": {"write_buffer_size": 8 * _MIB, "max_write_buffer_number": 2,
+                             "block_cache_size": 8 * _MIB}}
 
 
 class JsonValues(MutableMapping):

@@ -134,12 +134,13 @@ def _ratios(boot: str, prefix: str, records: int, work: Path,
 
 
 def run_year(dossiers: int = 250_000, report: Callable[[str], None] = lambda line: None,
-             bootstrap: str | None = None) -> dict:
+             bootstrap: str | None = None, broker: str = "tansu") -> dict:
     """``motcua bench --year`` (motcua.bench.year), with the ratios of the
-    ``--quick`` workload measured in the same run."""
-    out: dict = {"mode": "year", "machine": machine(), "partitions": PARTITIONS}
+    ``--quick`` workload measured in the same run; ``broker`` as in :func:`run_bench`."""
+    out: dict = {"mode": "year", "machine": machine(), "partitions": PARTITIONS,
+                 "broker": "external" if bootstrap else broker}
     with tempfile.TemporaryDirectory(prefix="motcua-bench-year-") as tmp, \
-            _broker(Path(tmp), bootstrap) as boot:
+            _broker(Path(tmp), bootstrap, broker) as boot:
         work = Path(tmp)
 
         fresh, step = _fresh(boot), _step(report)

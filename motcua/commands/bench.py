@@ -36,7 +36,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from motcua.bench.run import run_bench, run_year
 
     if args.year:
-        result = run_year(args.dossiers, _report, settings.kafka_bootstrap_servers or None)
+        result = run_year(args.dossiers, _report, settings.kafka_bootstrap_servers or None,
+                          broker=args.broker)
         print(json.dumps(result, sort_keys=True), flush=True)
         return 0
     mode = "tiny" if args.tiny else "quick" if args.quick else "full"

@@ -26,7 +26,8 @@ from stream_processors.core.classification import classify_in_progress, Outcome
 from stream_processors.core.evaluation766.live import live_values
 from stream_processors.core.vntime import VN_TZ, parse_moment
 
-__all__ = ["DailyBuckets", "WINDOWS", "window_bounds", "Targets", "compute_views"]
+__all__ = ["DailyBuckets", "Bucket", "WINDOWS", "window_bounds", "Targets", "compute_views",
+           "window_values", "current_values", "derive"]
 
 WINDOWS = ("day", "rolling_30d", "month_to_date", "quarter_to_date")
 
@@ -57,12 +58,13 @@ def window_bounds(window: str, as_of: datetime) -> tuple[datetime, datetime]:
 
 
 @dataclass
-class _Bucket:
+class Bucket:
+    """Counts of one day (or window), and its resolved dossiers' time ratios and used minutes."""
     counts: Counter = field(default_factory=Counter)
     ratios: list[float] = field(default_factory=list)
     used: list[int] = field(default_factory=list)
 
-    def merge(self, other: "_Bucket") -> None:
+    def merge(self, other: "Bucket") -> None:
         self.counts.update(other.counts)
         self.ratios.extend(other.ratios)
         self.used.extend(other.used)
@@ -83,28 +85,39 @@ class DailyBuckets:
 
     def agg(self, acc: dict[str, Any], facts: dict[str, Any]) -> dict[str, Any]:
         acc["current"].append(facts)
-        if facts.get("kind", "dossier") != "dossier" or not self._handled_here(facts):
-            return acc
         days = acc["days"]
-        rec = days.setdefault(_day(facts["received_at"]), _Bucket())
-        _count_received(rec, facts)
-        if facts["ended_at"] is not None:
-            _count_ended(days.setdefault(_day(facts["ended_at"]), _Bucket()), facts)
-        if facts["apology"] is not None:
-            days.setdefault(_day(facts["apology_at"]), _Bucket()).counts[
-                f"apology_{facts['apology']}"] += 1
+        for day, part in self.parts(facts):
+            days.setdefault(day, Bucket()).merge(part)
         return acc
+
+    def parts(self, facts: dict[str, Any]) -> list[tuple[date, "Bucket"]]:
+        """What one fact adds to the daily buckets: (day, counts) of its receipt, end and
+        apology; nothing for a procedure or a dossier handled by another agency."""
+        if facts.get("kind", "dossier") != "dossier" or not self._handled_here(facts):
+            return []
+        received = Bucket()
+        _count_received(received, facts)
+        out = [(_day(facts["received_at"]), received)]
+        if facts["ended_at"] is not None:
+            ended = Bucket()
+            _count_ended(ended, facts)
+            out.append((_day(facts["ended_at"]), ended))
+        if facts["apology"] is not None:
+            apology = Bucket()
+            apology.counts[f"apology_{facts['apology']}"] += 1
+            out.append((_day(facts["apology_at"]), apology))
+        return out
 
     def result(self, acc: dict[str, Any], window: str, as_of: datetime,
                targets: Targets = Targets()) -> dict[str, float]:
         start, end = window_bounds(window, as_of)
-        total = _Bucket()
+        total = Bucket()
         for day, bucket in acc["days"].items():
             if start.date() <= day <= end.date():
                 total.merge(bucket)
-        values = _window_values(total, targets)
+        values = _window_values(total)
         values.update(self._current_at(acc, as_of, targets))
-        _derived(values, targets)
+        derive(values, targets)
         return values
 
     def _handled_here(self, facts: dict[str, Any]) -> bool:
@@ -126,16 +139,29 @@ class DailyBuckets:
                  targets: Targets) -> dict[str, float]:
         c: Counter = Counter()
         for f in all_facts:
-            if f.get("kind") == "procedure":
-                _count_procedure(c, f)
-            elif f["ended_at"] is None and self._held_here(f):
-                _count_open(c, f, as_of)
-        return {k: float(v) for k, v in c.items()} | {
-            k: 0.0 for k in ("in_progress", "in_progress_trong_han", "in_progress_qua_han",
-                             "open_at_risk", "open_overdue") if k not in c}
+            c.update(self.current_part(f, as_of))
+        return current_values(c)
+
+    def current_part(self, f: dict[str, Any], as_of: datetime) -> Counter:
+        """What one fact adds to the current counts at ``as_of`` (a catalog procedure, or a
+        dossier open and held here)."""
+        c: Counter = Counter()
+        if f.get("kind") == "procedure":
+            _count_procedure(c, f)
+        elif f["ended_at"] is None and self._held_here(f):
+            _count_open(c, f, as_of)
+        return c
 
 
-def _count_received(b: _Bucket, f: dict[str, Any]) -> None:
+def current_values(c: Counter) -> dict[str, float]:
+    """The current values from the current counts (a name no fact touched is absent, but the
+    open counts are always there)."""
+    return {k: float(v) for k, v in c.items()} | {
+        k: 0.0 for k in ("in_progress", "in_progress_trong_han", "in_progress_qua_han",
+                         "open_at_risk", "open_overdue") if k not in c}
+
+
+def _count_received(b: Bucket, f: dict[str, Any]) -> None:
     c = b.counts
     c["received"] += 1
     c[f"received_{f['channel']}"] += 1
@@ -144,7 +170,7 @@ def _count_received(b: _Bucket, f: dict[str, Any]) -> None:
     c["supplement_requests"] += f["supplements"]
 
 
-def _count_ended(b: _Bucket, f: dict[str, Any]) -> None:
+def _count_ended(b: Bucket, f: dict[str, Any]) -> None:
     c = b.counts
     if f["class"] is None:
         c["ended_unresolved"] += 1  # withdrawn, suspended, rejected
@@ -184,24 +210,31 @@ def _count_procedure(c: Counter, f: dict[str, Any]) -> None:
     c["disclosure_complete"] += f["complete"]
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
+def _percentile(ordered: list[float], q: float) -> float:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
-def _window_values(b: _Bucket, targets: Targets) -> dict[str, float]:
-    values = {k: float(v) for k, v in b.counts.items()}
+def _window_values(b: Bucket) -> dict[str, float]:
+    # fsum is exactly rounded, so the mean does not depend on the order facts arrived in
+    # (a restarted worker restores them in another order than an uninterrupted one)
+    return window_values({k: float(v) for k, v in b.counts.items()}, sorted(b.ratios),
+                         math.fsum(b.ratios), sum(b.used), len(b.used))
+
+
+def window_values(values: dict[str, float], ratios: list[float], ratio_total: float,
+                  used_total: int, used_count: int) -> dict[str, float]:
+    """A window's values from its merged counts (``values``, updated in place), its resolved
+    dossiers' time ratios in ascending order and their exactly rounded sum, and the total and
+    count of their used minutes."""
     for name in ("received", "resolved", "resolved_truoc_han", "resolved_dung_han",
                  "resolved_qua_han", "apology_on_time", "apology_late", "apology_never"):
         values.setdefault(name, 0.0)
-    if b.ratios:
-        # fsum is exactly rounded, so the mean does not depend on the order facts arrived in
-        # (a restarted worker restores them in another order than an uninterrupted one)
-        values.update(time_ratio_mean=math.fsum(b.ratios) / len(b.ratios),
-                      time_ratio_p50=_percentile(b.ratios, 0.5),
-                      time_ratio_p90=_percentile(b.ratios, 0.9))
-    if b.used:
-        values["used_minutes_mean"] = sum(b.used) / len(b.used)
+    if ratios:
+        values.update(time_ratio_mean=ratio_total / len(ratios),
+                      time_ratio_p50=_percentile(ratios, 0.5),
+                      time_ratio_p90=_percentile(ratios, 0.9))
+    if used_count:
+        values["used_minutes_mean"] = used_total / used_count
     return values
 
 
@@ -210,7 +243,8 @@ def _share(values: dict[str, float], name: str, num: float, den: float) -> None:
         values[name] = num / den
 
 
-def _derived(v: dict[str, float], t: Targets) -> None:
+def derive(v: dict[str, float], t: Targets) -> None:
+    """Add the rates, shares and target flags derived from a window's counts (in place)."""
     on_time = v["resolved_truoc_han"] + v["resolved_dung_han"]
     _share(v, "on_time_rate", on_time, v["resolved"])
     _share(v, "online_share", v.get("received_online", 0.0), v["received"])

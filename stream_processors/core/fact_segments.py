@@ -107,6 +107,12 @@ class FactSegments:
         entries = p.win.get(key, {}) if p else {}
         return {c: e.facts for c, e in entries.items() if e.facts is not None}
 
+    def fact(self, key: str, code: str) -> dict[str, Any] | None:
+        """The counting facts of dossier ``code`` in scope key ``key`` (None if none)."""
+        p = self.partitions.get(self.partition_of.get(key, -1))
+        entry = p.counting((key, code)) if p else None
+        return None if entry is None else entry.facts
+
     def counting(self, key: str) -> list[tuple[str, str, dict[str, Any]]]:
         """(dossier code, time, facts) of what counts in scope key ``key`` (removals left out)."""
         p = self.partitions.get(self.partition_of.get(key, -1))

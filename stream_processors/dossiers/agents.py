@@ -16,7 +16,7 @@ from typing import Any
 from stream_processors.batch_safety import applied_batch, offset_guard, stopping_tolerated
 from stream_processors.dossiers.processor import DossierProcessor
 from stream_processors.records import Origin, normalise_headers
-from stream_processors.tables import RAW_VALUES, JsonValues
+from stream_processors.tables import RAW_VALUES, STORE_OPTIONS, JsonValues
 
 __all__ = ["register", "origin_of", "BATCH", "WITHIN"]
 
@@ -30,7 +30,8 @@ def origin_of(event: Any) -> Origin:
 
 def register(app: Any, raw: Any, topics: Any, telemetry: Any, ctx: Any, settings: Any, *,
              event_time: bool, source: str, clock: Any) -> DossierProcessor:
-    table = JsonValues(app.Table("dossiers", default=None, **RAW_VALUES))
+    table = JsonValues(app.Table("dossiers", default=None, **RAW_VALUES,
+                                **STORE_OPTIONS))
     processor = DossierProcessor(table, raw.send, ctx, topics, telemetry, event_time=event_time,
                                  source=source, clock=clock)
     channel = raw.get(topics.lifecycle, topics.ticks)

@@ -9,14 +9,15 @@ from typing import Any
 from stream_processors.batch_safety import applied_batch, offset_guard, stopping_tolerated
 from stream_processors.dossiers.agents import BATCH, WITHIN, origin_of
 from stream_processors.metrics.aggregator import MetricAggregator
-from stream_processors.tables import RAW_VALUES, JsonValues
+from stream_processors.tables import RAW_VALUES, STORE_OPTIONS, JsonValues
 
 __all__ = ["register"]
 
 
 def register(app: Any, raw: Any, topics: Any, telemetry: Any, settings: Any, *,
              event_time: bool, source: str, clock: Any) -> MetricAggregator:
-    table = JsonValues(app.Table("metric_facts", default=None, **RAW_VALUES))
+    table = JsonValues(app.Table("metric_facts", default=None, **RAW_VALUES,
+                                **STORE_OPTIONS))
     aggregator = MetricAggregator(table, raw.send, topics, telemetry, event_time=event_time,
                                   source=source, clock=clock)
 

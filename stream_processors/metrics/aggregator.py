@@ -8,7 +8,10 @@ in the Table as segments (:mod:`stream_processors.core.fact_segments`): an entry
 ``seq`` than the counting one is stale and ignored, an equal one from a later record replaces
 it, so redelivery is harmless. Each batch writes one segment per touched partition.
 
-Snapshots are published on a timer for the scope keys that changed since the last round. In
+Snapshots are published on a timer for the scope keys that changed since the last round, from
+running views kept by deltas (:mod:`stream_processors.core.running_views`): a key's views are
+built from the facts it holds the first time it is published after a start or an assignment,
+then each changed fact updates them, so a round costs what changed, not what the keys hold. In
 event-time mode ``as_of`` is the latest event time among the key's facts (deterministic under
 replay); in wall mode it is now. Catalog records (``procedure.published``) become facts too, for
 the four-step procedure share, the public-disclosure completeness per department (the 7 parts of
@@ -29,11 +32,12 @@ from schemas.cloudevents import Event, KafkaRecord, from_record, to_record
 from schemas.derived import MetricSnapshot
 from schemas.errors import ContractError
 from stream_processors.core.clock_records import from_iso, iso
-from stream_processors.core.compliance import Targets, compute_views, window_bounds
+from stream_processors.core.compliance import Targets, window_bounds
 from stream_processors.core.fact_expiry import ExpiryIndex
 from stream_processors.core.fact_segments import FactSegments, Write
 from stream_processors.core.metric_facts import decode_bundle, encode_bundles, entry_json
 from stream_processors.core.outputs import event_id
+from stream_processors.core.running_views import RunningViews
 from stream_processors.records import Origin, contract_reason, dead_letter
 from stream_processors.telemetry import WorkerTelemetry
 from stream_processors.topics import WorkerTopics
@@ -69,6 +73,8 @@ class MetricAggregator:
         self.dirty: set[str] = set()
         self.indexed: set[int] = set()
         self.partition_of: dict[str, int] = {}  # scope key -> its facts-topic partition
+        self.running: dict[str, RunningViews] = {}  # built lazily at a key's first snapshot
+        self._changed: set[tuple[str, str]] = set()  # (scope key, code) offered this batch
         self._costliest = 0.0  # seconds of the costliest key's views in this snapshot round
 
     def forget_partitions(self) -> None:
@@ -81,6 +87,7 @@ class MetricAggregator:
         for key, partition in list(self.partition_of.items()):
             if partition not in partitions:
                 del self.partition_of[key]
+                self.running.pop(key, None)
                 self.as_of.pop(key, None)
                 self.dirty.discard(key)
                 if self.expiry is not None:
@@ -111,6 +118,17 @@ class MetricAggregator:
                 else:
                     with contextlib.suppress(KeyError):  # the memory store raises, RocksDB not
                         del self.table[write.key]
+        self._update_running()
+
+    def _update_running(self) -> None:
+        """Bring the running views of the keys built so far up to what now counts."""
+        changed, self._changed = self._changed, set()
+        for key, code in changed:
+            running = self.running.get(key)
+            if running is not None:
+                facts, held = self.store.fact(key, code), running.holds(code)
+                if held is not facts and held != facts:
+                    running.change(code, facts)
 
     def _apply_facts(self, origin: Origin) -> set[str]:
         key, partition = origin.key.decode(), origin.partition
@@ -122,6 +140,7 @@ class MetricAggregator:
                 continue
             if self.store.offer(key, partition, entry, origin.offset):
                 applied.append(entry["time"])
+                self._changed.add((key, entry["code"]))
                 if self.expiry:
                     self.expiry.add(key, entry["code"], entry["time"], entry["facts"])
         if applied:
@@ -136,7 +155,8 @@ class MetricAggregator:
             return
         for key in keys:
             for code, time in self.expiry.due(key, self.as_of[key]):
-                self.store.expire(key, code, time)
+                if self.store.expire(key, code, time):
+                    self._changed.add((key, code))
 
     async def handle_catalog(self, origin: Origin) -> None:
         try:
@@ -173,10 +193,19 @@ class MetricAggregator:
         if as_of is None:
             return
         started = time.perf_counter()
-        views = compute_views(key, self.store.facts(key).values(), as_of, self.targets)
+        views = self.views(key, as_of)
         self._costliest = max(self._costliest, time.perf_counter() - started)
         for window, values in views.items():
             await self.send(self.topics.metrics, self._snapshot(key, window, as_of, values))
+
+    def views(self, key: str, as_of: datetime) -> dict[str, dict[str, float]]:
+        """Every window's values of scope ``key`` at ``as_of`` (``compliance.compute_views``
+        over the facts it holds), from its running views."""
+        running = self.running.get(key)
+        if running is None:
+            running = self.running[key] = RunningViews(key, self.store.facts(key), as_of,
+                                                       self.targets)
+        return running.views(as_of)
 
     def _snapshot(self, key: str, window: str, as_of: datetime,
                   values: dict[str, float]) -> KafkaRecord:
@@ -203,6 +232,7 @@ class MetricAggregator:
             if stored and stored.get("p") == partition:
                 for key, time in self.store.load(tkey, stored):
                     self.partition_of[key] = partition
+                    self.running.pop(key, None)  # rebuilt from what counts after the load
                     self._touch(key, from_iso(time))
         writes = self.store.finish_load(partition)
         if self.expiry is not None:

@@ -46,3 +46,28 @@ def test_percentile_is_inclusive():
 def test_the_command_is_registered_with_quick():
     out = subprocess.run([MOTCUA, "bench", "--help"], capture_output=True, text=True, check=True)
     assert "--quick" in out.stdout and "JSON" in out.stdout
+
+
+def test_the_year_runs_on_the_broker_asked_for(monkeypatch, tmp_path):
+    """``--year --broker kafka`` reaches the broker set-up (the year run once called it without
+    the broker); the broker and the run itself are stubbed."""
+    import contextlib
+
+    from motcua.bench import run
+
+    used = []
+
+    @contextlib.contextmanager
+    def broker(workdir, bootstrap, kind):
+        used.append(kind)
+        yield "localhost:1"
+    monkeypatch.setattr(run, "_broker", broker)
+    monkeypatch.setattr(run, "_fresh", lambda boot: lambda tag: tag)
+    monkeypatch.setattr(run, "write_records", lambda *a: 1)
+    monkeypatch.setattr(run, "_ratios", lambda *a: {
+        "faust_table_eps": 2.0, "ratio_pipeline_vs_faust_table": 1.0,
+        "ratio_pipeline_vs_faust_trivial": 1.0})
+    monkeypatch.setattr(run.year, "year_bench", lambda *a: {k: 1.0 for k in run.YEAR_KEYS})
+    out = run.run_year(10, broker="kafka")
+    assert used == ["kafka"] and out["broker"] == "kafka"
+    assert out["ratio_year_vs_faust_table"] == 0.5

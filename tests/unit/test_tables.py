@@ -29,3 +29,30 @@ def test_missing_and_empty_values_read_as_absent():
     table["a"] = 1
     del table["gone"]
     assert dict(table.items()) == {"a": 1} and len(table) == 1 and list(table) == ["a"]
+
+
+def test_every_worker_table_caps_rocksdb_memory(tmp_path):
+    """faust's RocksDB defaults (3 × 64 MiB memtables and a 2 GiB block cache per partition's
+    store) let the worker's RSS grow with what it wrote; each Table the worker declares passes
+    the caps, and faust hands them to RocksDB."""
+    import ast
+    import pathlib
+
+    import faust
+
+    from stream_processors.tables import RAW_VALUES, STORE_OPTIONS
+
+    root = pathlib.Path(__file__).parents[2] / "stream_processors"
+    declared = [call for path in root.rglob("*.py") if "bench" not in path.parts
+                for call in ast.walk(ast.parse(path.read_text()))
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                and call.func.attr == "Table"]
+    assert len(declared) >= 2
+    for call in declared:
+        assert "STORE_OPTIONS" in {k.value.id for k in call.keywords
+                                   if k.arg is None and isinstance(k.value, ast.Name)}
+    app = faust.App("caps", store="rocksdb://", datadir=str(tmp_path), autodiscover=False)
+    options = app.Table("t", default=None, **RAW_VALUES, **STORE_OPTIONS).data.rocksdb_options
+    mib = 1024 * 1024
+    assert options.write_buffer_size * options.max_write_buffer_number <= 16 * mib
+    assert options.block_cache_size <= 8 * mib

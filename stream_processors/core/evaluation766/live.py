@@ -15,17 +15,19 @@ denominator|costly}`` with the code's dot as an underscore (``e766_2_1_points``)
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
 from stream_processors.core.evaluation766.facts import (ScoredDossier, ScoredProcedure, Unit,
                                                        evaluation_period)
+from stream_processors.core.evaluation766.score import IndicatorScore
 from stream_processors.core.evaluation766.scorecard import UnitScore, score_unit
 from stream_processors.core.evaluation766.weights import Weights, load_weights
 from stream_processors.core.vntime import VN_TZ
 
-__all__ = ["LIVE_WINDOWS", "live_values", "scored_dossier", "scored_procedure", "unit_of"]
+__all__ = ["LIVE_WINDOWS", "live_values", "scored_dossier", "scored_procedure", "unit_of",
+           "flat_values", "default_weights"]
 
 #: compliance window -> evaluation period label of ``as_of``
 LIVE_WINDOWS = {"rolling_30d": lambda d: "today", "month_to_date": lambda d: f"{d:%Y-%m}",
@@ -33,7 +35,8 @@ LIVE_WINDOWS = {"rolling_30d": lambda d: "today", "month_to_date": lambda d: f"{
 
 
 @functools.cache
-def _weights() -> Weights:
+def default_weights() -> Weights:
+    """The Decision 766 weights (data/evaluation766.csv), loaded once."""
     return load_weights()
 
 
@@ -73,7 +76,9 @@ def unit_of(scope_key: str) -> Unit | None:
     return None
 
 
-def _flat(card: UnitScore) -> dict[str, float]:
+def flat_values(card: UnitScore, costly: Callable[[IndicatorScore], int] = lambda i: len(i.costly)
+                ) -> dict[str, float]:
+    """The snapshot values of a scorecard; ``costly`` counts what cost an indicator points."""
     values = {"e766_points": card.points, "e766_computable_max": card.computable_max}
     for g in card.groups:
         if g.points is not None:
@@ -84,7 +89,7 @@ def _flat(card: UnitScore) -> dict[str, float]:
             stem = f"e766_{i.code.replace('.', '_')}"
             values.update({f"{stem}_ratio": i.ratio, f"{stem}_points": i.points,
                            f"{stem}_numerator": i.numerator, f"{stem}_denominator": i.denominator,
-                           f"{stem}_costly": float(len(i.costly))})
+                           f"{stem}_costly": float(costly(i))})
     return {k: float(v) for k, v in values.items()}
 
 
@@ -101,5 +106,5 @@ def live_values(scope_key: str, facts: Iterable[dict[str, Any]], as_of: datetime
         else:
             dossiers.append(scored_dossier(n, f))
     local = as_of.astimezone(VN_TZ)
-    return {window: _flat(score_unit(unit, weights or _weights(), evaluation_period(
+    return {window: flat_values(score_unit(unit, weights or default_weights(), evaluation_period(
         label(local), as_of), dossiers, procedures)) for window, label in LIVE_WINDOWS.items()}

@@ -16,7 +16,8 @@ from stream_processors.core.evaluation766.facts import (Feedback, Period, Scored
 from stream_processors.core.evaluation766.score import IndicatorScore, not_computable
 from stream_processors.core.evaluation766.weights import Group, IndicatorSpec, Weights
 
-__all__ = ["GroupScore", "UnitScore", "score_unit", "score_units", "NATIONAL_REASON"]
+__all__ = ["GroupScore", "UnitScore", "score_unit", "score_units", "score_groups",
+           "NATIONAL_REASON"]
 
 NATIONAL_REASON = "only the national portal holds the data this indicator counts"
 
@@ -81,18 +82,19 @@ _FUNCTIONS: dict[str, _Fn] = {
 }
 
 
-def _indicator(spec: IndicatorSpec, inputs: _Inputs) -> IndicatorScore:
-    fn = _FUNCTIONS.get(spec.code)
-    if spec.national_only or fn is None:
-        return not_computable(spec, NATIONAL_REASON)
-    return fn(spec, inputs)
-
-
-def _group(group: Group, inputs: _Inputs) -> GroupScore:
-    scores = tuple(_indicator(spec, inputs) for spec in group.indicators)
+def _group(group: Group, indicator: Callable[[IndicatorSpec], IndicatorScore]) -> GroupScore:
+    scores = tuple(indicator(spec) if spec.code in _FUNCTIONS and not spec.national_only
+                   else not_computable(spec, NATIONAL_REASON) for spec in group.indicators)
     points = [s.points for s in scores if s.points is not None and s.max]
     return GroupScore(group.number, group.name, group.name_en, group.max,
                       sum(points) if points else None, scores)
+
+
+def score_groups(unit: Unit, weights: Weights, period: Period,
+                 indicator: Callable[[IndicatorSpec], IndicatorScore]) -> UnitScore:
+    """The scorecard from ``indicator``, called for each indicator this system computes (the
+    others are not computable here); :func:`score_unit` computes them from the facts."""
+    return UnitScore(unit, period, tuple(_group(g, indicator) for g in weights.groups))
 
 
 def score_unit(unit: Unit, weights: Weights, period: Period, dossiers: Iterable[ScoredDossier],
@@ -102,7 +104,7 @@ def score_unit(unit: Unit, weights: Weights, period: Period, dossiers: Iterable[
     inputs = _Inputs([d for d in dossiers if unit.holds(d.agency)],
                      [p for p in procedures if unit.holds(p.agency)],
                      [f for f in feedback if unit.holds(f.agency)], period)
-    return UnitScore(unit, period, tuple(_group(g, inputs) for g in weights.groups))
+    return score_groups(unit, weights, period, lambda spec: _FUNCTIONS[spec.code](spec, inputs))
 
 
 def score_units(units: Sequence[Unit], weights: Weights, period: Period,
