@@ -441,4 +441,5 @@ class PublisherMetrics:
         self.relayed = Counter("motcua_outbox_relayed_records",
                                "Outbox records acknowledged by the broker", registry=registry)
         self.errors = Counter("motcua_outbox_relay_errors",
-                              "Relay attempts that failed, and waits past report_after (broker unavailable)", registry=registry)
+                              "Relay attempts that failed, and waits past report_after (broker "
+                              "unavailable)", registry=registry)

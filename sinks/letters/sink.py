@@ -125,7 +125,7 @@ class LetterSink(BaseSink):
 
     def _at_risk(self, conn: Connection, insert: Any, event: Event, dossier: Any) -> None:
         d: derived.DossierAtRisk = event.data
-        self._adopt(conn, d.dossier_code, d.due_version, d.due_at)
+        self._adopt(conn, store.letters_of(conn, d.dossier_code), d.due_version, d.due_at)
         row = self._row(dossier, d.due_version, d.due_at, d.responsible_agency,
                         d.responsible_agency_name, event.time, LetterState.DRAFTED,
                         apology_deadline=d.apology_deadline)
@@ -143,8 +143,8 @@ class LetterSink(BaseSink):
 
     def _overdue(self, conn: Connection, insert: Any, event: Event, dossier: Any) -> None:
         d: derived.DossierOverdue = event.data
-        self._adopt(conn, d.dossier_code, d.due_version, d.due_at)
-        existing = store.letters_of(conn, d.dossier_code)
+        existing = self._adopt(conn, store.letters_of(conn, d.dossier_code), d.due_version,
+                               d.due_at)
         same = [r for r in existing if r.due_version == d.due_version]
         if same:
             new = after_overdue(LetterState(same[0].state))
@@ -187,25 +187,28 @@ class LetterSink(BaseSink):
             dossier.channel, applicant.get("email"), applicant.get("phone")), event.time)
 
     @staticmethod
-    def _adopt(conn: Connection, code: str, version: int, due_at: dt.datetime) -> None:
-        """Give the flag's due version to the letter an apology created before any flag.
+    def _adopt(conn: Connection, existing: list[Any], version: int,
+               due_at: dt.datetime) -> list[Any]:
+        """Give the flag's due version to the letter an apology created before any flag; returns
+        the dossier's letters (``existing``, read again if one changed).
 
         That letter's version was a guess (1); the first flag of a due before the apology's new
         appointment names the real one (a resumed pause moves the due to version 2, 3, …).
         Read in event-time order the flag would have drafted the letter at its version and the
         apology issued it; this makes the other reading order end the same. The letter keeps
         its id and files."""
-        existing = store.letters_of(conn, code)
         if any(r.due_version == version for r in existing):
-            return
+            return existing
         for row in existing:
             if row.state in ISSUED and row.apology_deadline is None \
                     and row.new_appointment_at is not None and due_at < row.new_appointment_at:
                 store.update_letter(conn, row.letter_id, due_version=version)
-                return
+                return store.letters_of(conn, row.dossier_code)
+        return existing
 
     @staticmethod
-    def _without_missed_after(conn: Connection, existing: list[Any], issued_at: dt.datetime) -> list[Any]:
+    def _without_missed_after(conn: Connection, existing: list[Any],
+                              issued_at: dt.datetime) -> list[Any]:
         """``existing`` less the letters missed *after* ``issued_at``, which become superseded.
 
         The sink reads two topics, and after an outage it may read a dossier's overdue flag
