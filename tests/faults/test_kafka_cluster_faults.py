@@ -38,7 +38,7 @@ from schemas.registry import by_model
 from schemas.topics import LIFECYCLE
 from tests.faults.conftest import FAULT_EVENTS
 from tests.faults.pipeline import WORKER_ENV, PipelineRun, Results, differences, load_records
-from tests.faults.test_broker_outage import _outbox_pending, _read_ids
+from tests.faults.test_broker_outage import _outbox_pending
 from tests.faults.test_postgres_outage import Sink
 from tests.waiting import wait_until
 from tests.worker_harness import MOTCUA, PARTITIONS, WorkerProcess
@@ -200,9 +200,10 @@ def _end(sim: subprocess.Popen | None) -> None:
 def _compare(reference: Pipeline, run: Pipeline, expected: Path, label: str) -> None:
     got = run.settle()
     want_ids = lifecycle_ids(expected)
-    delivered = _read_ids(run.dep.bootstrap, run.dep.topic("dossier-lifecycle"))
-    assert not want_ids - set(delivered), f"{len(want_ids - set(delivered))} events lost"
-    reordered = order_violations(expected, run.dep.bootstrap, run.dep.topic("dossier-lifecycle"))
+    on_topic = lifecycle_records(run.dep.bootstrap, run.dep.topic("dossier-lifecycle"))
+    delivered = {ce_id for _, ce_id in on_topic}
+    assert not want_ids - delivered, f"{len(want_ids - delivered)} events lost"
+    reordered = order_violations(expected, on_topic)
     assert not reordered, "events of one dossier out of their accepted order:\n" + "\n".join(
         reordered[:5])
     problems = differences(reference.results, got)
@@ -226,17 +227,11 @@ def lifecycle_ids(path: Path) -> set[str]:
             if by_model(type(e.data)).topic.name == LIFECYCLE.name}
 
 
-def order_violations(path: Path, bootstrap: str, topic: str) -> list[str]:
-    """Dossiers whose lifecycle events (first copy of each id) are on ``topic`` in another order
-    than the simulator accepted them (the file's order): the publisher promises that order."""
-    accepted: dict[str, list[str]] = {}
-    for line in path.read_text().splitlines():
-        event = from_json(json.loads(line))
-        code = getattr(event.data, "dossier_code", None)
-        if code and by_model(type(event.data)).topic.name == LIFECYCLE.name:
-            accepted.setdefault(code, []).append(event.id)
+def lifecycle_records(bootstrap: str, topic: str) -> list[tuple[str | None, str]]:
+    """(key, CloudEvents id) of every record on ``topic``, each partition in offset order, read to
+    the end offsets."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    on_topic: dict[str, list[str]] = {}
+    out: list[tuple[str | None, str]] = []
     try:
         tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
         ends = consumer.end_offsets(tps)
@@ -246,16 +241,30 @@ def order_violations(path: Path, bootstrap: str, topic: str) -> list[str]:
         while any(consumer.position(tp) < ends[tp] for tp in tps):
             assert time.monotonic() < deadline, f"could not read {topic} to its end"
             for batch in consumer.poll(timeout_ms=300).values():
-                for r in batch:
-                    code = r.key.decode() if r.key else None
-                    ids = on_topic.setdefault(code, [])
-                    ce_id = dict(r.headers)["ce_id"].decode()
-                    if ce_id not in ids:
-                        ids.append(ce_id)
+                out += [(r.key.decode() if r.key else None, dict(r.headers)["ce_id"].decode())
+                        for r in batch]
     finally:
         consumer.close()
-    return [f"{code}: accepted {ids}, on the topic {on_topic.get(code)}"
-            for code, ids in accepted.items() if on_topic.get(code) != ids]
+    return out
+
+
+def order_violations(path: Path, on_topic: list[tuple[str | None, str]]) -> list[str]:
+    """Dossiers whose lifecycle events (first copy of each id) are in ``on_topic``
+    (:func:`lifecycle_records`) in another order than the simulator accepted them (the file's
+    order): the publisher promises that order."""
+    accepted: dict[str, list[str]] = {}
+    for line in path.read_text().splitlines():
+        event = from_json(json.loads(line))
+        code = getattr(event.data, "dossier_code", None)
+        if code and by_model(type(event.data)).topic.name == LIFECYCLE.name:
+            accepted.setdefault(code, []).append(event.id)
+    firsts: dict[str | None, list[str]] = {}
+    for code, ce_id in on_topic:
+        ids = firsts.setdefault(code, [])
+        if ce_id not in ids:
+            ids.append(ce_id)
+    return [f"{code}: accepted {ids}, on the topic {firsts.get(code)}"
+            for code, ids in accepted.items() if firsts.get(code) != ids]
 
 
 def _lifecycle_leader(cluster: KafkaCluster, topic: str) -> int:
