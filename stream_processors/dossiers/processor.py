@@ -210,7 +210,8 @@ class DossierProcessor:
                 await self._dead_letter(origin, EVICTED, evicted)
                 return
             state = new_state(event.subject, origin.partition)
-            self._batch.created[event.subject] = origin.partition
+            if event.subject not in self._batch.evicted:  # evicted in this batch: it was held
+                self._batch.created[event.subject] = origin.partition
         try:
             applied = apply(state, event, self.ctx, payload)
         except IngestRejected as exc:
@@ -295,9 +296,12 @@ class DossierProcessor:
             # and rebuilt it from the Table *before* these states were written
             self._reindex(state)
         for code, partition in batch.evicted.items():
+            if code in batch.created:
+                continue  # created and evicted in this batch: never written, never counted
             with self._scope(partition), contextlib.suppress(KeyError):
                 del self.table[code]  # a tombstone on the changelog
-                self._held(partition, -1)
+            # counted whether or not the store raised: RocksDB's delete of a missing key does not
+            self._held(partition, -1)
         for code, partition in batch.created.items():
             if code in batch.states:
                 self._held(partition, +1)

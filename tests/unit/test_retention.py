@@ -109,3 +109,29 @@ def test_an_unknown_dossier_that_is_not_old_keeps_the_usual_reason():
     w.feed(heartbeat(T0 + 10 * DAY), feedback(code(3, day="250813"), T0 + 10 * DAY))
     [letter] = w.dead_letters()
     assert letter["reason"] == "illegal_transition"
+
+
+class RocksLikeTable(LoggingTable):
+    """Deletes a missing key without a KeyError, as faust's RocksDB store does."""
+
+    def __delitem__(self, key) -> None:
+        self.log.append(("delete", key))
+        self.pop(key, None)
+
+
+def test_a_dossier_created_and_evicted_in_one_batch_is_neither_written_nor_counted():
+    w = Worker()
+    w.table = w.processor.table = RocksLikeTable(w.log)
+    w.feed(received(OPEN, T0))
+    w.feed(received(C, T0), resolved(C, T0 + DAY), heartbeat(T0 + 4 * DAY))
+    assert C not in w.table and ("delete", C) not in w.log  # nothing to tombstone
+    assert w.processor.held == {0: 1}  # the open one; the gauge never goes below what is held
+
+
+def test_a_dossier_evicted_and_then_received_again_in_one_batch_is_counted_once():
+    w = Worker()
+    w.table = w.processor.table = RocksLikeTable(w.log)
+    w.feed(received(C, T0), resolved(C, T0 + DAY))
+    assert w.processor.held == {0: 1}
+    w.feed(heartbeat(T0 + 4 * DAY), received(C, T0 + 4 * DAY))
+    assert w.processor.held == {0: len([k for k in w.table if not k.startswith("__")])}
