@@ -15,12 +15,26 @@ from motcua.orchestrator import free_port
 __all__ = ["Process", "free_port", "scrape"]
 
 
-def scrape(port: int, name: str, labels: str = "") -> float:
-    """The value of one sample on ``127.0.0.1:port/metrics`` (0.0 when absent)."""
-    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
+def scrape(port: int, name: str, labels: str = "", patience: float = 120.0) -> float:
+    """The value of one sample on ``127.0.0.1:port/metrics`` (0.0 when absent). A worker busy
+    replaying can leave its metrics thread without the GIL for seconds: a scrape that fails is
+    retried for ``patience`` seconds before the error is raised."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            text = _metrics_page(port)
+            break
+        except OSError:  # refused, reset or timed out (urllib's URLError is an OSError)
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)
     pattern = re.escape(name) + (r"\{" + re.escape(labels) + r"\}" if labels else "") + r" (\S+)"
     match = re.search("^" + pattern + "$", text, re.M)
     return float(match.group(1)) if match else 0.0
+
+
+def _metrics_page(port: int) -> str:
+    return urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
 
 
 class Process:
