@@ -114,8 +114,12 @@ async def rewind(app: Any, offsets: dict[tuple[str, int], int], counter: Any) ->
     """Seek partitions back to the first record their agent is missing. The consumer's flow is
     stopped first, so that the fetcher drops the records it fetched before the seek instead of
     handing them out after it (they would raise faust's read offset past the sought records,
-    which it then drops as old: a seek undone). Skipped during a rebalance, whose own seek to the
-    Table positions covers it."""
+    which it then drops as old: a seek undone). Stopping the flow drops what was fetched for
+    *every* partition, so every partition of every offset guard (``app.offset_guards``) is
+    sought too, to its agent's next offset: otherwise each rewind left a hole in another
+    partition, whose rewind left one in the next (a worker with a backlog then rewound every 2 s
+    and crawled). Records already handed to an agent come again after the seek; its guard drops
+    those copies. Skipped during a rebalance, whose own seek to the Table positions covers it."""
     consumer, generation = app.consumer, app.consumer_generation_id
     if not offsets or app.rebalancing or app.should_stop:
         return
@@ -127,9 +131,12 @@ async def rewind(app: Any, offsets: dict[tuple[str, int], int], counter: Any) ->
     try:
         await asyncio.sleep(SETTLE_S)
         if not app.rebalancing and generation == app.consumer_generation_id:
+            targets = {key: offset for guard in app.offset_guards
+                       for key, offset in guard.positions().items()}
+            targets.update(offsets)
             # bounded: the flow of every partition is stopped meanwhile
             await asyncio.wait_for(
-                consumer.seek_wait({TP(t, p): o for (t, p), o in offsets.items()}), SEEK_TIMEOUT_S)
+                consumer.seek_wait({TP(t, p): o for (t, p), o in targets.items()}), SEEK_TIMEOUT_S)
     finally:
         # a rebalance that began meanwhile resumes the flow itself, once recovered
         if not app.rebalancing and generation == app.consumer_generation_id:
@@ -157,6 +164,7 @@ def offset_guard(app: Any, telemetry: Any, name: str, topics: frozenset[str]) ->
     next offset (the dropped records were its tail, so no later record shows the hole). The same
     timer publishes the records of ``topics`` not yet applied (:func:`publish_unapplied`)."""
     in_order = ContiguousOffsets(topics)
+    app.offset_guards.append(in_order)
 
     async def check() -> None:
         if app.rebalancing or app.should_stop:
@@ -196,9 +204,12 @@ async def applied_batch(app: Any, batch: Sequence[Any], in_order: ContiguousOffs
         events = in_order.admit(current, now)
         scope = partition_scope(events)
         try:
-            yield events, scope
-        except BaseException:
-            in_order.retreat(events)
-            raise
-        record_positions(table, events, scope)  # no await since the state writes: one step
-        await flush_changelog(app)
+            try:
+                yield events, scope
+            except BaseException:
+                in_order.retreat(events)
+                raise
+            record_positions(table, events, scope)  # no await since the state writes: one step
+            await flush_changelog(app)
+        finally:
+            in_order.batch_done(time.monotonic())

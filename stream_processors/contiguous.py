@@ -36,6 +36,8 @@ class ContiguousOffsets:
         self.next: dict[Key, int] = {}
         self.holes: dict[Key, float | None] = {}  # key -> when last rewound (None: not yet)
         self.progress: dict[Key, float] = {}  # key -> when a record of it was last admitted
+        self.in_batch = False
+        self.batch_ended: float = 0.0  # when the agent last finished a batch
 
     def start(self, generation: int, sought: Mapping[Any, int | None], now: float = 0.0) -> None:
         """A new consumer generation: faust sought every assigned partition to ``sought``
@@ -46,9 +48,12 @@ class ContiguousOffsets:
                      and (self.topics is None or tp[0] in self.topics)}
         self.holes.clear()
         self.progress = dict.fromkeys(self.next, now)
+        self.batch_ended = now
 
     def admit(self, events: Iterable[Any], now: float = 0.0) -> list[Any]:
-        """The events to apply, in order; a partition whose next record is missing is marked."""
+        """The events to apply, in order; a partition whose next record is missing is marked.
+        The agent is in a batch until :meth:`batch_done`."""
+        self.in_batch = True
         admitted: list[Any] = []
         for event in events:
             m = event.message
@@ -63,6 +68,11 @@ class ContiguousOffsets:
                 self.holes.setdefault(key, None)
         return admitted
 
+    def batch_done(self, now: float = 0.0) -> None:
+        """The agent finished (or abandoned) the batch it was given by :meth:`admit`."""
+        self.in_batch = False
+        self.batch_ended = now
+
     def retreat(self, events: Iterable[Any]) -> None:
         """``events`` were admitted but not applied (their batch failed): expect them again."""
         for event in events:
@@ -72,8 +82,14 @@ class ContiguousOffsets:
                 self.next[key] = m.offset
 
     def quiet(self, now: float) -> list[Key]:
-        """Partitions with no hole marked and no record admitted for :data:`STALLED_AFTER_S`:
-        the ones whose consumer position is worth asking (:meth:`stalled`)."""
+        """Partitions with no hole marked and no record admitted for :data:`STALLED_AFTER_S`,
+        while the agent has waited that long for a batch: the ones whose consumer position is
+        worth asking (:meth:`stalled`). An agent that is busy, or took a batch within that time,
+        may still have the partition's records queued behind others (a backlog): its consumer's
+        position is then past the next offset without anything having been dropped, and a
+        dropped record in the middle of the partition shows as a hole anyway."""
+        if self.in_batch or now - self.batch_ended < STALLED_AFTER_S:
+            return []
         return [key for key in self.next if key not in self.holes
                 and now - self.progress.get(key, now) >= STALLED_AFTER_S]
 
@@ -97,6 +113,10 @@ class ContiguousOffsets:
             if last is not None:
                 out[key[0]] = out.get(key[0], 0) + max(0, last - offset)
         return out
+
+    def positions(self) -> dict[Key, int]:
+        """The next offset to apply of every partition this agent tracks."""
+        return dict(self.next)
 
     def due(self, now: float) -> dict[Key, int]:
         """Rewinds to make now: new holes, and those rewound :data:`REWIND_EVERY_S` ago that

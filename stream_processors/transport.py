@@ -30,6 +30,7 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
 
 from stream_processors.batch_safety import BatchGate
+from stream_processors.contiguous import ContiguousOffsets
 from stream_processors.positions import InputPositions
 
 __all__ = ["EndOffsets", "STOP_BATCH_S", "TrueEndConsumer", "WorkerApp"]
@@ -80,6 +81,7 @@ class WorkerApp(faust.App):
         self.end_offsets = end_offsets
         self.batch_gate = BatchGate()
         self.input_positions = InputPositions()
+        self.offset_guards: list[ContiguousOffsets] = []  # one per Table-writing agent
         super().__init__(*args, **kwargs)
         self.on_partitions_revoked.connect(self._batch_done)
 

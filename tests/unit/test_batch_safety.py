@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 from faust.exceptions import NotReady
+from faust.types import TP
 
 from stream_processors import batch_safety
 from stream_processors.batch_safety import BatchGate, applied_batch, rewind, stopping_tolerated
@@ -195,16 +196,33 @@ def test_a_rewind_stops_the_flow_before_it_seeks_and_resumes_it_after(monkeypatc
     monkeypatch.setattr(batch_safety, "SETTLE_S", 0)
     log: list = []
     app = SimpleNamespace(consumer=FlowConsumer(log), consumer_generation_id=3,
-                          rebalancing=False, should_stop=False)
+                          rebalancing=False, should_stop=False, offset_guards=[])
     asyncio.run(rewind(app, {(T, 0): 12}, Counter()))
     assert log == ["stop_flow", ("seek", {(T, 0): 12}), "resume_flow"]
+
+
+def test_a_rewind_seeks_every_guarded_partition_to_its_next_offset(monkeypatch):
+    """Stopping the flow drops what the fetcher holds for every partition, not only the one
+    rewound: each is sought to where its agent is, so that no rewind leaves a new hole."""
+    monkeypatch.setattr(batch_safety, "SETTLE_S", 0)
+    log: list = []
+    facts_topic = "w-metric-facts"
+    lifecycle, facts = ContiguousOffsets(frozenset({T})), ContiguousOffsets(frozenset({facts_topic}))
+    lifecycle.start(3, {(T, 0): 12, (T, 1): 40})
+    facts.start(3, {(facts_topic, 0): 7})
+    lifecycle.admit([Event(Message(40, 3, partition=1)), Event(Message(41, 3, partition=1))])
+    app = SimpleNamespace(consumer=FlowConsumer(log), consumer_generation_id=3,
+                          rebalancing=False, should_stop=False, offset_guards=[lifecycle, facts])
+    asyncio.run(rewind(app, {(T, 0): 12}, Counter()))
+    assert log == ["stop_flow", ("seek", {TP(T, 0): 12, TP(T, 1): 42, TP(facts_topic, 0): 7}),
+                   "resume_flow"]
 
 
 def test_a_rewind_overtaken_by_a_rebalance_leaves_the_flow_to_it(monkeypatch):
     monkeypatch.setattr(batch_safety, "SETTLE_S", 0)
     log: list = []
     app = SimpleNamespace(consumer=FlowConsumer(log), consumer_generation_id=3,
-                          rebalancing=False, should_stop=False)
+                          rebalancing=False, should_stop=False, offset_guards=[])
 
     def rebalance_starts() -> None:
         log.append("stop_flow")

@@ -91,7 +91,8 @@ def test_a_quiet_partition_whose_consumer_fetched_past_the_next_offset_is_rewoun
     guard.start(1, {(T, 0): 10, (T, 1): 0, ("w-other", 0): 3}, now=0.0)
     assert ("w-other", 0) not in guard.next  # another agent's topic
     guard.admit([ev(0, 10)], now=1.0)
-    assert guard.quiet(now=5.5) == [(T, 1)]  # partition 0 was admitted at 1.0
+    guard.batch_done(now=1.0)
+    assert guard.quiet(now=5.5) == []  # the agent took a batch 4.5 s ago
     assert guard.quiet(now=6.0) == [(T, 0), (T, 1)]
     assert not guard.stalled((T, 1), 0)  # nothing fetched past it: really quiet
     assert guard.stalled((T, 0), 25)  # the tail 11..24 was dropped
@@ -106,3 +107,22 @@ def test_records_not_yet_applied_are_the_end_offset_minus_the_next_offset_per_to
     ends = {(T, 0): 20, (T, 1): 5}  # ticks[0] not fetched yet: left out, its topic counts 0
     assert guard.unapplied(ends.get) == {T: 8 + 5, "w-deadline-ticks": 0}
     assert guard.unapplied({(T, 0): 12, (T, 1): 0}.get) == {T: 0, "w-deadline-ticks": 0}
+
+
+def test_a_partition_is_not_quiet_while_its_agent_is_busy_with_a_backlog() -> None:
+    """Under a backlog a partition's records wait in the agent's queue behind others for longer
+    than the stall time while its consumer's position is past them: nothing was dropped."""
+    guard = ContiguousOffsets(frozenset({T}))
+    guard.start(1, {(T, 0): 10, (T, 1): 0}, now=0.0)
+    for second in range(1, 60):  # batches of partition 0 only, back to back
+        guard.admit([ev(0, 9 + second)], now=float(second))
+        assert guard.quiet(now=second + 0.5) == []  # in a batch
+        guard.batch_done(now=second + 0.9)
+        assert guard.quiet(now=second + 0.95) == []  # between two batches
+    assert guard.quiet(now=59.9 + 5.0) == [(T, 0), (T, 1)]  # then idle for 5 s: worth asking
+
+
+def test_the_positions_are_the_next_offsets_of_every_tracked_partition() -> None:
+    guard = started(p0=10, p1=3)
+    guard.admit([ev(0, 10), ev(0, 11), ev(1, 5)])
+    assert guard.positions() == {(T, 0): 12, (T, 1): 3}
