@@ -131,7 +131,10 @@ async def rewind(app: Any, offsets: dict[tuple[str, int], int], counter: Any) ->
     try:
         await asyncio.sleep(SETTLE_S)
         if not app.rebalancing and generation == app.consumer_generation_id:
+            # a guard still on an older generation holds partitions that may be revoked and
+            # offsets the new generation's seek replaced: it starts over from that seek anyway
             targets = {key: offset for guard in app.offset_guards
+                       if guard.generation == generation
                        for key, offset in guard.positions().items()}
             targets.update(offsets)
             # bounded: the flow of every partition is stopped meanwhile

@@ -218,6 +218,19 @@ def test_a_rewind_seeks_every_guarded_partition_to_its_next_offset(monkeypatch):
                    "resume_flow"]
 
 
+def test_a_rewind_leaves_out_a_guard_still_on_an_older_generation(monkeypatch):
+    monkeypatch.setattr(batch_safety, "SETTLE_S", 0)
+    log: list = []
+    facts_topic = "w-metric-facts"
+    lifecycle, facts = ContiguousOffsets(frozenset({T})), ContiguousOffsets(frozenset({facts_topic}))
+    lifecycle.start(3, {(T, 0): 12})
+    facts.start(2, {(facts_topic, 0): 7, (facts_topic, 1): 9})  # not restarted since the rebalance
+    app = SimpleNamespace(consumer=FlowConsumer(log), consumer_generation_id=3,
+                          rebalancing=False, should_stop=False, offset_guards=[lifecycle, facts])
+    asyncio.run(rewind(app, {(T, 0): 12}, Counter()))
+    assert log == ["stop_flow", ("seek", {TP(T, 0): 12}), "resume_flow"]
+
+
 def test_a_rewind_overtaken_by_a_rebalance_leaves_the_flow_to_it(monkeypatch):
     monkeypatch.setattr(batch_safety, "SETTLE_S", 0)
     log: list = []
