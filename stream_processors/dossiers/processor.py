@@ -300,7 +300,7 @@ class DossierProcessor:
                 continue  # created and evicted in this batch: never written, never counted
             with self._scope(partition), contextlib.suppress(KeyError):
                 del self.table[code]  # a tombstone on the changelog
-            # counted whether or not the store raised: RocksDB's delete of a missing key does not
+            # read from the Table in this batch, so it was counted (RocksDB never raises here)
             self._held(partition, -1)
         for code, partition in batch.created.items():
             if code in batch.states:
